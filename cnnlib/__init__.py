@@ -1,0 +1,30 @@
+"""cnnlib: convolutional neural networks from scratch in NumPy.
+
+The library of the course "CNNs from scratch". Every array of images is laid out
+**NCHW**: (N batch, C channels, H height, W width). Filters are (FN, C, FH, FW);
+outputs (N, FN, OH, OW) with ``OH = (H + 2*pad - FH) / stride + 1``. Gradients are
+named ``dout`` (arriving from above), ``dx``, ``dW``, ``db``. Training runs in float32;
+gradient checks in float64.
+
+Package layout (read in this order):
+
+- ``sizes.py``      conv_output_size: the output-size formula, with helpful errors
+- ``im2col.py``     im2col / col2im: convolution as one matrix product
+- ``layers/``       Convolution, Pooling, Affine, Flatten, Relu, Sigmoid, Tanh, Dropout,
+                    BatchNormalization, LRN, SoftmaxWithLoss (forward / backward)
+- ``optim.py``      SGD, Momentum, AdaGrad, Adam: ``update(params, grads)``
+- ``network.py``    Sequential: predict, loss, accuracy, gradient, save/load_params
+- ``gradcheck.py``  numerical gradients and relative errors
+- ``io.py``         atomic ``.npz`` saving, loading without pickle
+"""
+
+from . import layers, optim
+from .gradcheck import check_layer, numerical_gradient, rel_error
+from .im2col import col2im, im2col
+from .network import Sequential
+from .sizes import conv_output_size
+
+__version__ = "0.1.0"
+
+__all__ = ["conv_output_size", "im2col", "col2im", "layers", "optim", "Sequential",
+           "numerical_gradient", "rel_error", "check_layer"]

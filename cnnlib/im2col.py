@@ -1,0 +1,137 @@
+"""im2col and col2im: turn a convolution into one matrix product.
+
+``im2col`` copies every filter-sized window of the input into one row of a matrix:
+
+    input (N, C, H, W)  ->  col (N*OH*OW, C*FH*FW)
+
+Row ``(n, oh, ow)`` holds the window whose top-left corner is at
+``(oh*stride, ow*stride)`` of the padded image ``n``, flattened in ``(c, fh, fw)``
+order, so that a filter bank reshaped to ``(FN, C*FH*FW)`` multiplies it directly.
+This is the layout of Deep Learning from Scratch, chapter 7.
+
+``col2im`` goes back: it adds every entry of ``col`` to the input pixel it was copied
+from. Windows overlap, so one pixel receives several contributions: that is why it
+accumulates with ``+=`` (the gradient of a copy is a sum).
+
+Two versions of im2col live here: ``im2col`` builds a strided *view* of all windows
+and copies it once; ``im2col_book`` is the book's double loop, kept as the readable
+reference that the tests compare against.
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .sizes import conv_output_size
+
+__all__ = ["im2col", "col2im", "im2col_book", "col2im_book", "pad_images", "windows"]
+
+
+def _check_images(input_data, name="input_data"):
+    if not isinstance(input_data, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array of shape (N, C, H, W), got {type(input_data).__name__}")
+    if input_data.ndim != 4:
+        raise ValueError(f"{name} must have 4 dimensions (N, C, H, W), got shape {input_data.shape}")
+    return input_data.shape
+
+
+def _output_hw(H, W, filter_h, filter_w, stride, pad):
+    # Floors like the book: callers that want the strict check make it first.
+    OH = conv_output_size(H, filter_h, stride, pad, strict=False)
+    OW = conv_output_size(W, filter_w, stride, pad, strict=False)
+    return OH, OW
+
+
+def pad_images(x, pad, value=0.0):
+    """Pad the two spatial axes of ``x`` (N, C, H, W) by ``pad`` on each side."""
+    if pad == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant", constant_values=value)
+
+
+def windows(x, filter_h, filter_w, stride=1):
+    """All windows of an (already padded) ``x`` as a read-only view, no copy.
+
+    Returns shape ``(N, C, OH, OW, FH, FW)``: ``windows(x)[n, c, i, j]`` is the
+    ``FH x FW`` patch whose top-left corner is ``x[n, c, i*stride, j*stride]``.
+    """
+    view = sliding_window_view(x, (filter_h, filter_w), axis=(2, 3))
+    return view[:, :, ::stride, ::stride]
+
+
+def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
+    """Unfold filter-sized windows into rows of a matrix.
+
+    Args:
+        input_data: images, shape (N, C, H, W).
+        filter_h, filter_w: FH, FW, the window size.
+        stride, pad: as in the output-size formula.
+
+    Returns:
+        col: shape (N*OH*OW, C*FH*FW), same dtype as ``input_data``, with
+        ``OH = (H + 2*pad - FH) // stride + 1`` (and OW likewise).
+    """
+    N, C, H, W = _check_images(input_data)
+    OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
+    win = windows(pad_images(input_data, pad), filter_h, filter_w, stride)[:, :, :OH, :OW]
+    # (N, C, OH, OW, FH, FW) -> (N, OH, OW, C, FH, FW): one copy, rows then columns
+    return win.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * filter_h * filter_w)
+
+
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """Fold rows of ``col`` back onto the image, adding overlapping contributions.
+
+    Args:
+        col: shape (N*OH*OW, C*FH*FW), as returned by :func:`im2col`.
+        input_shape: (N, C, H, W) of the original input.
+
+    Returns:
+        array of shape (N, C, H, W): pixel ``(n, c, y, x)`` is the sum of all entries
+        of ``col`` that ``im2col`` copied from it (so ``col2im`` is the transpose, the
+        backward pass, of ``im2col``; it is not its inverse).
+    """
+    N, C, H, W = input_shape
+    OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
+    expected = (N * OH * OW, C * filter_h * filter_w)
+    if col.shape != expected:
+        raise ValueError(f"col must have shape (N*OH*OW, C*FH*FW) = {expected} for input_shape "
+                         f"{tuple(input_shape)}, got {col.shape}")
+    col = col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=col.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * OH
+        for x in range(filter_w):
+            x_max = x + stride * OW
+            img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x]  # overlaps add up
+    return img[:, :, pad:H + pad, pad:W + pad]
+
+
+def im2col_book(input_data, filter_h, filter_w, stride=1, pad=0):
+    """Deep Learning from Scratch's im2col, loop for loop: the reference for the tests.
+
+    Same arguments and result as :func:`im2col` (it works in the input's dtype; the
+    book's version always produces float64).
+    """
+    N, C, H, W = _check_images(input_data)
+    OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
+    img = pad_images(input_data, pad)
+    col = np.zeros((N, C, filter_h, filter_w, OH, OW), dtype=input_data.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * OH
+        for x in range(filter_w):
+            x_max = x + stride * OW
+            col[:, :, y, x, :, :] = img[:, :, y:y_max:stride, x:x_max:stride]
+    return col.transpose(0, 4, 5, 1, 2, 3).reshape(N * OH * OW, -1)
+
+
+def col2im_book(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """The book's col2im, kept beside :func:`col2im` as the reference."""
+    N, C, H, W = input_shape
+    OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
+    col = col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1), dtype=col.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * OH
+        for x in range(filter_w):
+            x_max = x + stride * OW
+            img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]
+    return img[:, :, pad:H + pad, pad:W + pad]

@@ -1,0 +1,81 @@
+"""Fully-connected pieces: Affine, Flatten, Dropout."""
+
+import numpy as np
+
+from .base import Layer, check_ndim
+
+__all__ = ["Affine", "Flatten", "Dropout"]
+
+
+class Affine(Layer):
+    """Fully-connected layer ``out = x @ W + b``.
+
+    Args:
+        W: weights, shape (D, M).
+        b: bias, shape (M,).
+
+    ``forward`` accepts ``x`` of shape (N, D) or (N, C, H, W) with ``C*H*W == D``
+    (it flattens, and ``backward`` returns ``dx`` in the original shape).
+    """
+
+    def __init__(self, W, b):
+        super().__init__()
+        check_ndim(W, (2,), "W", "(D, M)")
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"b must have shape (M,) = ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
+        self.params = {"W": W, "b": b}
+
+    def forward(self, x, train=True):
+        self.x_shape = x.shape
+        N = x.shape[0]
+        x2 = x.reshape(N, -1)
+        D = self.params["W"].shape[0]
+        if x2.shape[1] != D:
+            raise ValueError(f"Affine expects {D} input features per sample (W has shape "
+                             f"{self.params['W'].shape}), got x of shape {x.shape} = {x2.shape[1]} features")
+        self.x2 = x2
+        return x2 @ self.params["W"] + self.params["b"]
+
+    def backward(self, dout):
+        self.grads = {"W": self.x2.T @ dout, "b": dout.sum(axis=0)}
+        return (dout @ self.params["W"].T).reshape(self.x_shape)
+
+
+class Flatten(Layer):
+    """(N, C, H, W) -> (N, C*H*W); backward restores the shape."""
+
+    def forward(self, x, train=True):
+        self.x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        return dout.reshape(self.x_shape)
+
+
+class Dropout(Layer):
+    """Inverted dropout: during training zero each unit with probability ``ratio`` and
+    scale the survivors by ``1 / (1 - ratio)``, so that at inference (``train=False``)
+    the layer is the identity.
+
+    Args:
+        ratio: drop probability, 0 <= ratio < 1.
+        rng: ``np.random.Generator`` or seed for the masks.
+    """
+
+    def __init__(self, ratio=0.5, rng=None):
+        super().__init__()
+        if not 0 <= ratio < 1:
+            raise ValueError(f"ratio must be in [0, 1), got ratio = {ratio}")
+        self.ratio = ratio
+        self.rng = np.random.default_rng(rng)
+
+    def forward(self, x, train=True):
+        if not train or self.ratio == 0:
+            self.scale = None
+            return x
+        keep = self.rng.random(x.shape) >= self.ratio
+        self.scale = keep.astype(x.dtype) / x.dtype.type(1 - self.ratio)
+        return x * self.scale
+
+    def backward(self, dout):
+        return dout if self.scale is None else dout * self.scale

@@ -1,0 +1,60 @@
+"""Softmax with cross-entropy loss, the last layer of every classifier in the course."""
+
+import numpy as np
+
+from .base import Layer, check_ndim
+
+__all__ = ["softmax", "cross_entropy_error", "SoftmaxWithLoss"]
+
+
+def softmax(x):
+    """Row-wise softmax of scores ``x`` (N, K). Subtracting the row max avoids overflow."""
+    z = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _labels(t, N, K):
+    """Integer labels (N,) from integer labels (N,) or one-hot labels (N, K)."""
+    t = np.asarray(t)
+    if t.ndim == 2 and t.shape == (N, K):
+        return t.argmax(axis=1)
+    if t.ndim == 1 and t.shape[0] == N:
+        if not np.issubdtype(t.dtype, np.integer):
+            raise TypeError(f"t must hold integer class labels, got dtype {t.dtype}")
+        if t.size and (t.min() < 0 or t.max() >= K):
+            raise ValueError(f"t holds labels in [{t.min()}, {t.max()}], but there are only K = {K} classes (0..{K - 1})")
+        return t
+    raise ValueError(f"t must be integer labels of shape (N,) = ({N},) or one-hot of shape (N, K) = ({N}, {K}), "
+                     f"got shape {t.shape}")
+
+
+def cross_entropy_error(y, t):
+    """Mean cross-entropy of probabilities ``y`` (N, K) against labels ``t`` ((N,) or one-hot)."""
+    N, K = y.shape
+    labels = _labels(t, N, K)
+    return float(-np.mean(np.log(y[np.arange(N), labels] + 1e-12)))
+
+
+class SoftmaxWithLoss(Layer):
+    """Softmax followed by mean cross-entropy.
+
+    ``forward(x, t)``: scores ``x`` (N, K), labels ``t`` as integers (N,) or one-hot (N, K);
+    returns the scalar loss. ``backward(dout=1)`` returns ``dx = dout * (softmax(x) - onehot(t)) / N``.
+    """
+
+    def forward(self, x, t):
+        check_ndim(x, (2,), "x", "(N, K)")
+        N, K = x.shape
+        self.labels = _labels(t, N, K)
+        # log-softmax computed directly: stable even when a probability underflows to 0
+        z = x - x.max(axis=1, keepdims=True)
+        log_y = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        self.y = np.exp(log_y)
+        return float(-log_y[np.arange(N), self.labels].mean())
+
+    def backward(self, dout=1.0):
+        N = self.y.shape[0]
+        dx = self.y.copy()
+        dx[np.arange(N), self.labels] -= 1
+        return dx * (dout / N)

@@ -1,0 +1,132 @@
+"""Normalization layers: batch normalization and AlexNet's local response normalization."""
+
+import numpy as np
+
+from .base import Layer, check_ndim
+
+__all__ = ["BatchNormalization", "LRN"]
+
+
+class BatchNormalization(Layer):
+    """Batch normalization (Ioffe & Szegedy, 2015) for dense (N, D) or conv (N, C, H, W) input.
+
+    For conv input the statistics are per channel, over N, H and W. Training uses the
+    batch's mean and (biased) variance and updates the running statistics that
+    inference (``train=False``) uses:
+
+    - ``momentum`` in [0, 1): exponential moving average,
+      ``running = momentum * running + (1 - momentum) * batch`` (the book's convention;
+      PyTorch's ``momentum=0.1`` is this layer's ``momentum=0.9``);
+    - ``momentum=None``: cumulative average of every batch seen since creation (PyTorch's
+      ``momentum=None``). Notebook 05 shows why this breaks when the statistics drift
+      during training.
+
+    Args:
+        gamma, beta: scale and shift, shape (D,) or (C,).
+        eps: added to the variance before the square root.
+    """
+
+    def __init__(self, gamma, beta, momentum=0.9, eps=1e-5):
+        super().__init__()
+        check_ndim(gamma, (1,), "gamma", "(D,)")
+        if beta.shape != gamma.shape:
+            raise ValueError(f"beta must have the shape of gamma {gamma.shape}, got {beta.shape}")
+        if momentum is not None and not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1) or None, got momentum = {momentum}")
+        self.params = {"gamma": gamma, "beta": beta}
+        self.momentum, self.eps = momentum, eps
+        D = gamma.shape[0]
+        self.buffers = {"running_mean": np.zeros(D, gamma.dtype), "running_var": np.ones(D, gamma.dtype),
+                        "num_batches": np.zeros((), np.int64)}
+
+    def _rows(self, x):
+        """(N, D) view of x: conv input is moved to (N*H*W, C) so each channel is a column."""
+        check_ndim(x, (2, 4), "x", "(N, D) or (N, C, H, W)")
+        D = self.params["gamma"].shape[0]
+        if x.shape[1] != D:
+            raise ValueError(f"x has {x.shape[1]} features/channels on axis 1 but gamma has D = {D}")
+        return x.transpose(0, 2, 3, 1).reshape(-1, D) if x.ndim == 4 else x
+
+    def _back_to_input_shape(self, rows, shape):
+        if len(shape) == 4:
+            N, C, H, W = shape
+            return rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)
+        return rows
+
+    def forward(self, x, train=True):
+        self.x_shape = x.shape
+        rows = self._rows(x)
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        if train:
+            mu = rows.mean(axis=0)
+            var = rows.var(axis=0)
+            self._update_running(mu, var)
+            self.xc = rows - mu
+            self.std = np.sqrt(var + self.eps)
+            self.xn = self.xc / self.std
+            out = gamma * self.xn + beta
+        else:
+            b = self.buffers
+            out = gamma * (rows - b["running_mean"]) / np.sqrt(b["running_var"] + self.eps) + beta
+        return self._back_to_input_shape(out, x.shape)
+
+    def _update_running(self, mu, var):
+        b = self.buffers
+        b["num_batches"] += 1
+        # EMA weights recent batches; the cumulative mean weights all batches equally
+        keep = self.momentum if self.momentum is not None else 1 - 1 / b["num_batches"]
+        b["running_mean"] *= keep
+        b["running_mean"] += (1 - keep) * mu
+        b["running_var"] *= keep
+        b["running_var"] += (1 - keep) * var
+
+    def backward(self, dout):
+        """dout in the input's shape -> dx in the input's shape; fills grads gamma, beta."""
+        drows = self._rows(dout)
+        M = drows.shape[0]
+        self.grads = {"gamma": (drows * self.xn).sum(axis=0), "beta": drows.sum(axis=0)}
+        dxn = drows * self.params["gamma"]
+        # d/dx of (x - mean) / std, with mean and std of the batch itself
+        dx = (dxn - dxn.mean(axis=0) - self.xn * (dxn * self.xn).sum(axis=0) / M) / self.std
+        return self._back_to_input_shape(dx, self.x_shape)
+
+
+def _channel_window_sum(a, n):
+    """For each channel c, the sum of ``a`` over channels c - n//2 .. c + n//2 (clipped)."""
+    half = n // 2
+    padded = np.pad(a, ((0, 0), (half, half), (0, 0), (0, 0)))
+    C = a.shape[1]
+    return sum(padded[:, i:i + C] for i in range(n))
+
+
+class LRN(Layer):
+    """Local response normalization across channels (Krizhevsky et al., 2012, section 3.3).
+
+    ``b[c] = a[c] / (k + alpha * sum(a[j]**2 for j in c-n//2 .. c+n//2)) ** beta``
+
+    with the paper's defaults k=2, n=5, alpha=1e-4, beta=0.75. Note that the paper
+    multiplies the *sum* by alpha; PyTorch's ``LocalResponseNorm`` multiplies the
+    *mean*, so its ``alpha`` is this layer's ``alpha * n``.
+
+    ``forward(x)``: x (N, C, H, W) -> same shape. No parameters.
+    """
+
+    def __init__(self, k=2.0, n=5, alpha=1e-4, beta=0.75):
+        super().__init__()
+        if n < 1 or n % 2 == 0:
+            raise ValueError(f"n must be an odd number of channels >= 1 (a centred window), got n = {n}")
+        self.k, self.n, self.alpha, self.beta = k, n, alpha, beta
+
+    def forward(self, x, train=True):
+        check_ndim(x, (4,), "x", "(N, C, H, W)")
+        self.x = x
+        self.scale = self.k + self.alpha * _channel_window_sum(x * x, self.n)  # (k + alpha * sum a^2)
+        self.out = x * self.scale ** -self.beta
+        return self.out
+
+    def backward(self, dout):
+        # b_i = a_i s_i^-beta, s_i = k + alpha sum_{j near i} a_j^2. The window is symmetric,
+        # so the a_j terms collect the same windowed sum:
+        # dx = dout s^-beta - 2 alpha beta a * window_sum(dout * b / s)
+        t = dout * self.out / self.scale
+        return dout * self.scale ** -self.beta - 2 * self.alpha * self.beta * self.x * _channel_window_sum(t, self.n)

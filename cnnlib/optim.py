@@ -1,0 +1,128 @@
+"""Optimizers with one signature: ``update(params, grads)`` changes ``params`` in place.
+
+``params`` and ``grads`` are dicts of arrays with the same keys (a network's
+``params`` and the result of its ``gradient``). Updates are in place, so the layers,
+which hold the very same arrays, see the new values.
+
+Each optimizer's state (velocities, moments, step count) can be saved with
+``state_dict()`` (a flat dict of arrays, ready for ``np.savez``) and restored with
+``load_state_dict(state)``, so that training can resume exactly.
+"""
+
+import numpy as np
+
+__all__ = ["SGD", "Momentum", "AdaGrad", "Adam", "OPTIMIZERS"]
+
+
+class Optimizer:
+    """Base class. ``slots`` names the per-parameter state arrays."""
+
+    slots = ()
+
+    def __init__(self, lr):
+        if not lr > 0:
+            raise ValueError(f"lr (learning rate) must be > 0, got lr = {lr}")
+        self.lr = lr
+        self.state = {slot: {} for slot in self.slots}
+        self.t = 0  # number of updates so far
+
+    def _slot(self, slot, key, like):
+        if key not in self.state[slot]:
+            self.state[slot][key] = np.zeros_like(like)
+        return self.state[slot][key]
+
+    def update(self, params, grads):
+        raise NotImplementedError
+
+    def state_dict(self):
+        """Flat dict ``{"slot/key": array, "t": array}``, savable with ``np.savez``."""
+        flat = {f"{slot}/{key}": arr.copy() for slot in self.slots for key, arr in self.state[slot].items()}
+        flat["t"] = np.array(self.t)
+        return flat
+
+    def load_state_dict(self, state):
+        """Restore what :meth:`state_dict` returned (copies the arrays)."""
+        self.state = {slot: {} for slot in self.slots}
+        for name, arr in state.items():
+            if name == "t":
+                self.t = int(arr)
+                continue
+            slot, _, key = name.partition("/")
+            if slot not in self.state:
+                raise ValueError(f"{type(self).__name__} has no state {slot!r} (entry {name!r}); "
+                                 f"expected slots {self.slots}")
+            self.state[slot][key] = np.array(arr)
+
+
+class SGD(Optimizer):
+    """``W -= lr * dW``."""
+
+    def __init__(self, lr=0.01):
+        super().__init__(lr)
+
+    def update(self, params, grads):
+        self.t += 1
+        for key, g in grads.items():
+            params[key] -= self.lr * g
+
+
+class Momentum(Optimizer):
+    """``v = momentum * v - lr * dW; W += v``."""
+
+    slots = ("v",)
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        super().__init__(lr)
+        self.momentum = momentum
+
+    def update(self, params, grads):
+        self.t += 1
+        for key, g in grads.items():
+            v = self._slot("v", key, g)
+            v *= self.momentum
+            v -= self.lr * g
+            params[key] += v
+
+
+class AdaGrad(Optimizer):
+    """``h += dW**2; W -= lr * dW / (sqrt(h) + eps)``: each weight gets its own step size."""
+
+    slots = ("h",)
+
+    def __init__(self, lr=0.01, eps=1e-7):
+        super().__init__(lr)
+        self.eps = eps
+
+    def update(self, params, grads):
+        self.t += 1
+        for key, g in grads.items():
+            h = self._slot("h", key, g)
+            h += g * g
+            params[key] -= self.lr * g / (np.sqrt(h) + self.eps)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) with bias correction folded into the step size.
+
+    ``m += (1 - beta1) (dW - m); v += (1 - beta2) (dW**2 - v);``
+    ``W -= lr * sqrt(1 - beta2**t) / (1 - beta1**t) * m / (sqrt(v) + eps)``
+    """
+
+    slots = ("m", "v")
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-7):
+        super().__init__(lr)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+
+    def update(self, params, grads):
+        self.t += 1
+        lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t)
+        for key, g in grads.items():
+            m = self._slot("m", key, g)
+            v = self._slot("v", key, g)
+            m += (1 - self.beta1) * (g - m)
+            v += (1 - self.beta2) * (g * g - v)
+            params[key] -= lr_t * m / (np.sqrt(v) + self.eps)
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "adam": Adam}

@@ -1,0 +1,60 @@
+"""Promises of the repository itself: the README's test command is what CI runs, and
+every notebook is paired with a .py file that says the same thing."""
+
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+
+
+def readme_command(label):
+    """The shell command in the README's code block that follows the line containing ``label``."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(re.escape(label) + r".*?```(?:bash|sh)?\n(.+?)\n```", text, re.S)
+    assert match, f"README.md has no code block after {label!r}"
+    return match.group(1).strip()
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    command = readme_command("Run the tests")
+    ci_lines = [line.strip() for line in (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()]
+    assert command in ci_lines, f".ci/run does not contain the README's test command:\n{command}"
+
+
+def test_readme_course_command_opens_jupyterlab():
+    command = readme_command("Open the course")
+    assert "pip install -r requirements.txt" in command and "jupyter lab" in command
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no numbered notebooks in notebooks/"
+
+
+@pytest.mark.parametrize("ipynb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_paired_and_in_sync(ipynb):
+    # jupytext's own --test passes on out-of-sync pairs: compare the cells ourselves
+    py = ipynb.with_suffix(".py")
+    assert py.exists(), f"{ipynb.name} has no paired {py.name}; run: jupytext --sync {ipynb}"
+    a, b = jupytext.read(ipynb), jupytext.read(py)
+
+    def cells(nb):
+        return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in nb.cells]
+
+    assert cells(a) == cells(b), f"{ipynb.name} and {py.name} differ; run: jupytext --sync {ipynb}"
+
+
+@pytest.mark.parametrize("ipynb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_outputs_are_fresh(ipynb):
+    # stored outputs come from one top-to-bottom run with no errors
+    nb = jupytext.read(ipynb)
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert None not in counts, f"{ipynb.name} has unexecuted cells: re-execute it (see README)"
+    assert counts == list(range(1, len(counts) + 1)), f"{ipynb.name} was not run top to bottom once"
+    for c in nb.cells:
+        for out in c.get("outputs", []):
+            assert out.get("output_type") != "error" or "raises-exception" in c.metadata.get("tags", []), \
+                f"{ipynb.name} stores an error output: {out.get('ename')}"
