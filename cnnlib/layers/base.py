@@ -31,6 +31,10 @@ class Layer:
     def backward(self, dout):
         raise NotImplementedError
 
+    def output_shape(self, input_shape):
+        """Shape of one sample's output for one sample's input shape (no batch axis)."""
+        return tuple(input_shape)
+
     def __repr__(self):
         shapes = ", ".join(f"{k}={v.shape}" for k, v in self.params.items())
         return f"{type(self).__name__}({shapes})"

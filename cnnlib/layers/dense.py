@@ -25,14 +25,19 @@ class Affine(Layer):
             raise ValueError(f"b must have shape (M,) = ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
         self.params = {"W": W, "b": b}
 
+    def output_shape(self, input_shape):
+        """(M,) for one sample of D = prod(input_shape) features."""
+        D = self.params["W"].shape[0]
+        if int(np.prod(input_shape)) != D:
+            raise ValueError(f"Affine expects {D} input features (W has shape {self.params['W'].shape}), "
+                             f"got input shape {tuple(input_shape)} = {int(np.prod(input_shape))} features")
+        return (self.params["W"].shape[1],)
+
     def forward(self, x, train=True):
         self.x_shape = x.shape
         N = x.shape[0]
+        self.output_shape(x.shape[1:])  # clear error if the feature count is wrong
         x2 = x.reshape(N, -1)
-        D = self.params["W"].shape[0]
-        if x2.shape[1] != D:
-            raise ValueError(f"Affine expects {D} input features per sample (W has shape "
-                             f"{self.params['W'].shape}), got x of shape {x.shape} = {x2.shape[1]} features")
         self.x2 = x2
         return x2 @ self.params["W"] + self.params["b"]
 
@@ -43,6 +48,9 @@ class Affine(Layer):
 
 class Flatten(Layer):
     """(N, C, H, W) -> (N, C*H*W); backward restores the shape."""
+
+    def output_shape(self, input_shape):
+        return (int(np.prod(input_shape)),)
 
     def forward(self, x, train=True):
         self.x_shape = x.shape

@@ -1,0 +1,183 @@
+"""The networks of the course, built from cnnlib layers: SimpleConvNet, LeNet-5, AlexNet.
+
+Each is a :class:`cnnlib.Sequential`, so each has the book's API: ``params``,
+``predict``, ``loss``, ``accuracy``, ``gradient``, ``save_params``, ``load_params``.
+Weights are drawn from ``rng`` (a seed or ``np.random.Generator``) in ``dtype``
+(float32 to train, float64 to check gradients).
+"""
+
+import numpy as np
+
+from .layers import LRN, Affine, Convolution, Dropout, Flatten, Pooling, Relu, Sigmoid, Tanh
+from .network import Sequential
+from .sizes import conv_output_size
+
+__all__ = ["SimpleConvNet", "LeNet5", "AlexNet", "init_std", "MODELS"]
+
+
+def init_std(weight_init_std, fan_in):
+    """Standard deviation of the initial weights.
+
+    ``weight_init_std`` is a number (used as is, the book's 0.01), ``"he"`` or ``"relu"``
+    (``sqrt(2 / fan_in)``, for ReLU networks) or ``"xavier"``, ``"sigmoid"``, ``"tanh"``
+    (``sqrt(1 / fan_in)``). ``fan_in`` is C*FH*FW for a filter, D for an affine layer.
+    """
+    if isinstance(weight_init_std, str):
+        rule = weight_init_std.lower()
+        if rule in ("he", "relu"):
+            return np.sqrt(2.0 / fan_in)
+        if rule in ("xavier", "sigmoid", "tanh"):
+            return np.sqrt(1.0 / fan_in)
+        raise ValueError(f"weight_init_std must be a number, 'he' or 'xavier', got {weight_init_std!r}")
+    if not weight_init_std > 0:
+        raise ValueError(f"weight_init_std must be > 0, got {weight_init_std}")
+    return float(weight_init_std)
+
+
+class _Builder:
+    """Creates layers one after the other, tracking the shape of one sample."""
+
+    def __init__(self, input_dim, rng, dtype, weight_init_std):
+        self.shape = tuple(input_dim)
+        self.rng = np.random.default_rng(rng)
+        self.dtype = np.dtype(dtype)
+        self.weight_init_std = weight_init_std
+        self.layers = []
+
+    def add(self, layer):
+        self.shape = layer.output_shape(self.shape)  # raises a clear error if sizes do not fit
+        self.layers.append(layer)
+        return self
+
+    def _weights(self, shape, fan_in):
+        std = init_std(self.weight_init_std, fan_in)
+        return self.dtype.type(std) * self.rng.standard_normal(shape, dtype=self.dtype)
+
+    def conv(self, filter_num, filter_size, stride=1, pad=0, strict=True):
+        C = self.shape[0]
+        W = self._weights((filter_num, C, filter_size, filter_size), C * filter_size * filter_size)
+        return self.add(Convolution(W, np.zeros(filter_num, self.dtype), stride, pad, strict))
+
+    def affine(self, size):
+        D = int(np.prod(self.shape))
+        return self.add(Affine(self._weights((D, size), D), np.zeros(size, self.dtype)))
+
+    def pool(self, size, stride, mode="max", strict=True):
+        return self.add(Pooling(size, size, stride, mode=mode, strict=strict))
+
+    def dropout(self, ratio):
+        return self.add(Dropout(ratio, rng=self.rng))
+
+
+class SimpleConvNet(Sequential):
+    """The book's network: conv - ReLU - 2x2/2 max pool - affine - ReLU - affine - softmax.
+
+    Args:
+        input_dim: (C, H, W) of one image.
+        conv_param: dict with ``filter_num`` (30), ``filter_size`` (5), ``pad`` (0),
+            ``stride`` (1); missing keys take these defaults.
+        hidden_size, output_size: units of the two affine layers.
+        weight_init_std: 0.01 as in the book, or ``"he"`` (see :func:`init_std`).
+        rng: seed or ``np.random.Generator`` for the initial weights.
+        dtype: float32 (train) or float64 (gradient checks).
+
+    Sizes are computed with integer arithmetic and floored like the book's im2col and
+    PyTorch, so e.g. ``filter_size=4`` (a 25x25 map, pooled to 12x12) and ``stride=2``
+    work; a configuration with no valid output raises ``ValueError``.
+    Parameters: ``W1``, ``b1`` (conv), ``W2``, ``b2``, ``W3``, ``b3`` (affine), as in the book.
+    """
+
+    def __init__(self, input_dim=(1, 28, 28), conv_param=None, hidden_size=100, output_size=10,
+                 weight_init_std=0.01, rng=0, dtype=np.float32):
+        p = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1, **(conv_param or {})}
+        unknown = set(p) - {"filter_num", "filter_size", "pad", "stride"}
+        if unknown:
+            raise ValueError(f"conv_param has unknown keys {sorted(unknown)}; "
+                             f"expected filter_num, filter_size, pad, stride")
+        self.conv_param = p
+        b = _Builder(input_dim, rng, dtype, weight_init_std)
+        b.conv(p["filter_num"], p["filter_size"], p["stride"], p["pad"], strict=False).add(Relu())
+        if min(b.shape[1:]) < 2:
+            raise ValueError(f"the convolution's output {b.shape[1:]} is too small for 2x2 pooling; "
+                             f"use a smaller filter_size or stride, or a larger pad")
+        b.pool(2, 2, strict=False)
+        b.affine(hidden_size).add(Relu()).affine(output_size)
+        super().__init__(b.layers)
+
+
+class LeNet5(Sequential):
+    """LeNet-5 (LeCun et al., 1998) for 28x28 digits.
+
+    ``variant="classic"``: 28x28 inputs padded to 32x32 (``pad=2`` on the first
+    convolution), tanh (or ``activation="sigmoid"``), average pooling ("subsampling"):
+    C1 6@5x5 - S2 - C3 16@5x5 - S4 - C5 120 - F6 84 - output 10. Unlike the paper,
+    C3 connects to all six S2 maps and the output is a softmax instead of RBF units.
+
+    ``variant="modern"``: the same shapes with ReLU and max pooling, He initialization.
+    """
+
+    def __init__(self, variant="classic", input_dim=(1, 28, 28), output_size=10, activation=None,
+                 rng=0, dtype=np.float32):
+        if variant not in ("classic", "modern"):
+            raise ValueError(f"variant must be 'classic' or 'modern', got {variant!r}")
+        activation = activation or ("tanh" if variant == "classic" else "relu")
+        act = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": Relu}.get(activation)
+        if act is None:
+            raise ValueError(f"activation must be 'tanh', 'sigmoid' or 'relu', got {activation!r}")
+        pool_mode = "average" if variant == "classic" else "max"
+        self.variant, self.activation = variant, activation
+        b = _Builder(input_dim, rng, dtype, "xavier" if act is not Relu else "he")
+        b.conv(6, 5, pad=2).add(act()).pool(2, 2, pool_mode)      # C1, S2: 32 -> 28 -> 14
+        b.conv(16, 5).add(act()).pool(2, 2, pool_mode)            # C3, S4: 14 -> 10 -> 5
+        b.add(Flatten()).affine(120).add(act())                   # C5: a 5x5 conv on 5x5 maps = affine
+        b.affine(84).add(act()).affine(output_size)               # F6, output
+        super().__init__(b.layers)
+
+
+class AlexNet(Sequential):
+    """AlexNet (Krizhevsky, Sutskever & Hinton, 2012).
+
+    ``variant="full"``: the 2012 architecture for 227x227x3 images and 1,000 classes:
+    conv 96@11x11/4 - ReLU - LRN - max pool 3x3/2 (overlapping) - conv 256@5x5 pad 2 -
+    ReLU - LRN - pool - conv 384@3x3 - conv 384@3x3 - conv 256@3x3 (ReLU after each) -
+    pool - dropout - fc 4096 - ReLU - dropout - fc 4096 - ReLU - fc 1000. The paper split
+    conv2, conv4 and conv5 across two GPUs (each half sees half the channels); this is
+    the single-device version, so it has 62,378,344 parameters instead of about 61 million.
+
+    ``variant="small"``: the same ideas scaled down to 28x28 or 32x32 images (e.g. MNIST,
+    CIFAR-10): five 3x3/5x5 convolutions with ReLU, LRN, overlapping pooling, dropout.
+    ``width`` scales the number of filters of the small variant.
+    """
+
+    def __init__(self, variant="full", input_dim=None, output_size=None, dropout=0.5, width=1.0,
+                 rng=0, dtype=np.float32):
+        if variant not in ("full", "small"):
+            raise ValueError(f"variant must be 'full' or 'small', got {variant!r}")
+        self.variant = variant
+        if variant == "full":
+            b = _Builder(input_dim or (3, 227, 227), rng, dtype, "he")
+            b.conv(96, 11, stride=4).add(Relu()).add(LRN()).pool(3, 2)
+            b.conv(256, 5, pad=2).add(Relu()).add(LRN()).pool(3, 2)
+            b.conv(384, 3, pad=1).add(Relu()).conv(384, 3, pad=1).add(Relu())
+            b.conv(256, 3, pad=1).add(Relu()).pool(3, 2)
+            b.add(Flatten()).dropout(dropout).affine(4096).add(Relu())
+            b.dropout(dropout).affine(4096).add(Relu()).affine(output_size or 1000)
+        else:
+            c1, c2, c3 = (max(1, round(width * n)) for n in (32, 64, 96))
+            b = _Builder(input_dim or (1, 28, 28), rng, dtype, "he")
+            # overlapping 3x3/2 pooling floors on these sizes (28 -> 13), as in PyTorch
+            b.conv(c1, 5, pad=2).add(Relu()).add(LRN()).pool(3, 2, strict=False)
+            b.conv(c2, 5, pad=2).add(Relu()).add(LRN()).pool(3, 2, strict=False)
+            b.conv(c3, 3, pad=1).add(Relu()).conv(c3, 3, pad=1).add(Relu())
+            b.conv(c2, 3, pad=1).add(Relu()).pool(3, 2, strict=False)
+            b.add(Flatten()).dropout(dropout).affine(256).add(Relu())
+            b.dropout(dropout).affine(256).add(Relu()).affine(output_size or 10)
+        super().__init__(b.layers)
+
+
+MODELS = {
+    "simpleconvnet": lambda **kw: SimpleConvNet(**kw),
+    "lenet5": lambda **kw: LeNet5("modern", **kw),
+    "lenet5-classic": lambda **kw: LeNet5("classic", **kw),
+    "alexnet-small": lambda **kw: AlexNet("small", **kw),
+}

@@ -1,0 +1,105 @@
+"""``summary(model, input_shape)``: what each layer of a network costs.
+
+For one input image it lists, per layer, the output shape, the number of parameters,
+the multiply-adds (MACs) and the memory of the output activations, then the totals.
+
+Multiply-adds are counted where almost all of the arithmetic is:
+
+- Convolution: ``FN * OH * OW * (C * FH * FW)``: every output value is a dot product
+  of one filter with one window;
+- Affine: ``D * M``.
+
+Pooling, activations and normalization cost a few operations per value, which we
+leave out, as papers usually do.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .layers import Affine, Convolution
+
+__all__ = ["summary", "Summary", "LayerSummary"]
+
+
+@dataclass(frozen=True)
+class LayerSummary:
+    """One row: ``name``, ``output_shape`` (one sample), ``params``, ``macs``, ``activation_bytes``."""
+
+    name: str
+    output_shape: tuple
+    params: int
+    macs: int
+    activation_bytes: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """All rows and totals; ``print(summary)`` shows a table."""
+
+    input_shape: tuple
+    rows: tuple
+
+    @property
+    def total_params(self):
+        return sum(r.params for r in self.rows)
+
+    @property
+    def total_macs(self):
+        return sum(r.macs for r in self.rows)
+
+    @property
+    def total_activation_bytes(self):
+        return sum(r.activation_bytes for r in self.rows)
+
+    def __str__(self):
+        lines = [f"{'layer':<22}{'output shape':>18}{'params':>14}{'MACs':>16}{'activations':>14}"]
+        lines.append("-" * len(lines[0]))
+        for r in self.rows:
+            lines.append(f"{r.name:<22}{str(r.output_shape):>18}{r.params:>14,}{r.macs:>16,}"
+                         f"{_kib(r.activation_bytes):>14}")
+        lines.append("-" * len(lines[0]))
+        lines.append(f"{'total':<22}{str(self.input_shape):>18}{self.total_params:>14,}{self.total_macs:>16,}"
+                     f"{_kib(self.total_activation_bytes):>14}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return str(self)
+
+
+def _kib(nbytes):
+    return f"{nbytes / 1024:,.1f} KiB"
+
+
+def _macs(layer, input_shape, output_shape):
+    if isinstance(layer, Convolution):
+        FN, C, FH, FW = layer.params["W"].shape
+        return FN * output_shape[1] * output_shape[2] * C * FH * FW
+    if isinstance(layer, Affine):
+        return layer.params["W"].size
+    return 0
+
+
+def summary(model, input_shape):
+    """Per-layer output shapes, parameters, multiply-adds and activation memory.
+
+    Args:
+        model: a :class:`cnnlib.Sequential` (or anything with a ``layers`` list).
+        input_shape: shape of one input sample, e.g. (1, 28, 28).
+
+    Returns:
+        :class:`Summary`. Activation memory is the size of each layer's output for one
+        sample in the model's dtype (what the forward pass must keep for backward).
+    """
+    shape = tuple(input_shape)
+    itemsize = np.dtype(getattr(model, "dtype", np.float32)).itemsize
+    rows = []
+    counts = {}
+    for layer in model.layers:
+        out = layer.output_shape(shape)
+        kind = type(layer).__name__
+        counts[kind] = counts.get(kind, 0) + 1
+        rows.append(LayerSummary(f"{kind}{counts[kind]}", tuple(out), sum(p.size for p in layer.params.values()),
+                                 _macs(layer, shape, out), int(np.prod(out)) * itemsize))
+        shape = out
+    return Summary(tuple(input_shape), tuple(rows))

@@ -1,0 +1,247 @@
+"""Training: a ``Trainer`` that shows what is happening, and checkpoints to resume.
+
+Each epoch visits every training image once, in a new random order (the book samples
+mini-batches with replacement, so some images are seen twice and others never). At the
+end of each epoch the accuracy is measured on the *whole* training and test sets.
+
+Run ``python -m cnnlib.train --help`` for the command-line version (see ``cli.py``).
+"""
+
+import json
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .augment import random_shift
+from .io import load_npz, save_npz
+from .optim import OPTIMIZERS, Optimizer
+
+__all__ = ["Trainer", "TrainingDiverged", "plot_history"]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite."""
+
+
+def _make_optimizer(optimizer, lr):
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    cls = OPTIMIZERS.get(str(optimizer).lower())
+    if cls is None:
+        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer, got {optimizer!r}")
+    return cls(lr=lr) if lr is not None else cls()
+
+
+def _rng_to_array(rng):
+    # the generator's state as JSON text: an .npz stores it without pickle
+    return np.array(json.dumps(rng.bit_generator.state))
+
+
+def _rng_from_array(rng, text):
+    rng.bit_generator.state = json.loads(str(text))
+
+
+class Trainer:
+    """Mini-batch training of a network with the book's API (``params``, ``loss_and_gradient``, ``accuracy``).
+
+    Args:
+        network: e.g. :class:`cnnlib.SimpleConvNet`.
+        x_train, t_train: training images (N, C, H, W) and labels (N,) or one-hot.
+        x_test, t_test: test images and labels, evaluated in full at each epoch end.
+        optimizer: ``"adam"``, ``"sgd"``, ``"momentum"``, ``"adagrad"`` or an optimizer object.
+        lr: learning rate (None: the optimizer's default, 0.001 for Adam).
+        epochs: total number of epochs ``train()`` runs to.
+        batch_size: images per update.
+        seed: seeds the shuffling and augmentation: the same seed gives the same history.
+        augment_shift: if > 0, shift each training image by up to this many pixels.
+        snapshot_epochs: epochs (0 = before training) after which copies of
+            ``snapshot_params`` are kept in ``self.snapshots[epoch][name]``.
+        snapshot_params: names in ``network.params`` to snapshot (default ``("W1",)``).
+        progress: show a progress bar (tqdm: a widget in notebooks, text in terminals).
+        live_plot: in a notebook, redraw the learning curves in place after each epoch.
+
+    ``history``: ``loss`` (one value per iteration), ``train_acc`` and ``test_acc`` (one per
+    epoch), ``epoch_time`` (seconds per epoch).
+    """
+
+    def __init__(self, network, x_train, t_train, x_test, t_test, optimizer="adam", lr=None, epochs=20,
+                 batch_size=100, seed=0, augment_shift=0, snapshot_epochs=(), snapshot_params=("W1",),
+                 progress=True, live_plot=False):
+        if len(x_train) != len(t_train) or len(x_test) != len(t_test):
+            raise ValueError(f"images and labels differ in number: x_train {len(x_train)}, t_train "
+                             f"{len(t_train)}, x_test {len(x_test)}, t_test {len(t_test)}")
+        if not 1 <= batch_size:
+            raise ValueError(f"batch_size must be >= 1, got batch_size = {batch_size}")
+        if epochs < 0:
+            raise ValueError(f"epochs must be >= 0, got epochs = {epochs}")
+        unknown = set(snapshot_params) - set(network.params)
+        if snapshot_epochs and unknown:
+            raise ValueError(f"snapshot_params {sorted(unknown)} are not parameters of the network "
+                             f"(it has {list(network.params)})")
+        self.network = network
+        self.x_train, self.t_train, self.x_test, self.t_test = x_train, t_train, x_test, t_test
+        self.optimizer = _make_optimizer(optimizer, lr)
+        self.epochs, self.batch_size, self.augment_shift = epochs, batch_size, augment_shift
+        self.rng = np.random.default_rng(seed)
+        self.snapshot_epochs, self.snapshot_params = sorted(set(snapshot_epochs)), tuple(snapshot_params)
+        self.progress, self.live_plot = progress, live_plot
+        self.epoch = 0  # epochs completed
+        self.history = {"loss": [], "train_acc": [], "test_acc": [], "epoch_time": []}
+        self.snapshots = {}
+        self._take_snapshot()
+
+    @property
+    def iters_per_epoch(self):
+        return -(-len(self.x_train) // self.batch_size)  # ceil: the last batch may be smaller
+
+    def _take_snapshot(self):
+        if self.epoch in self.snapshot_epochs:
+            params = self.network.params
+            self.snapshots[self.epoch] = {name: params[name].copy() for name in self.snapshot_params}
+
+    def train(self):
+        """Train until ``self.epochs`` epochs are done; return ``self.history``."""
+        remaining = self.epochs - self.epoch
+        bar = tqdm(total=remaining * self.iters_per_epoch, disable=not self.progress, unit="batch",
+                   desc="training", dynamic_ncols=True)
+        plot = _LivePlot() if self.live_plot else None
+        try:
+            for _ in range(remaining):
+                self.train_epoch(bar)
+                if plot:
+                    plot.update(self.history, self.iters_per_epoch)
+        finally:
+            bar.close()
+        return self.history
+
+    def train_epoch(self, bar=None):
+        """One pass over the training set in random order, then evaluation."""
+        start = time.perf_counter()
+        order = self.rng.permutation(len(self.x_train))
+        for i in range(0, len(order), self.batch_size):
+            batch = order[i:i + self.batch_size]
+            x = self.x_train[batch]
+            if self.augment_shift:
+                x = random_shift(x, self.augment_shift, self.rng)
+            loss, grads = self.network.loss_and_gradient(x, self.t_train[batch])
+            if not np.isfinite(loss):
+                lr = self.optimizer.lr
+                raise TrainingDiverged(
+                    f"the loss became {loss} at epoch {self.epoch + 1}, iteration {i // self.batch_size + 1}: "
+                    f"the learning rate lr={lr} is probably too high; try lr={lr / 10:g}")
+            self.optimizer.update(self.network.params, grads)
+            self.history["loss"].append(loss)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(f"epoch {self.epoch + 1}/{self.epochs}, loss {loss:.3f}", refresh=False)
+        self.epoch += 1
+        self.history["train_acc"].append(self.network.accuracy(self.x_train, self.t_train))
+        self.history["test_acc"].append(self.network.accuracy(self.x_test, self.t_test))
+        self.history["epoch_time"].append(time.perf_counter() - start)
+        self._take_snapshot()
+        if bar is not None:
+            bar.set_postfix_str(f"epoch {self.epoch}/{self.epochs}, loss {loss:.3f}, "
+                                f"train {self.history['train_acc'][-1]:.3f}, test {self.history['test_acc'][-1]:.3f}")
+
+    # -- checkpoints ---------------------------------------------------------------
+
+    def checkpoint(self):
+        """Everything needed to resume, as a flat dict of arrays (no pickles)."""
+        arrays = {f"param/{k}": v for k, v in {**self.network.params, **self.network.buffers}.items()}
+        arrays.update({f"optim/{k}": v for k, v in self.optimizer.state_dict().items()})
+        arrays.update({f"history/{k}": np.array(v, dtype=np.float64) for k, v in self.history.items()})
+        for epoch, params in self.snapshots.items():
+            arrays.update({f"snapshot/{epoch}/{name}": value for name, value in params.items()})
+        arrays["epoch"] = np.array(self.epoch)
+        arrays["optimizer"] = np.array(type(self.optimizer).__name__)
+        arrays["rng"] = _rng_to_array(self.rng)
+        for i, layer in enumerate(self.network.layers):
+            if hasattr(layer, "rng"):  # dropout masks must continue the same random sequence
+                arrays[f"layer_rng/{i}"] = _rng_to_array(layer.rng)
+        return arrays
+
+    def save_checkpoint(self, path, overwrite=False):
+        """Write :meth:`checkpoint` to ``path`` atomically (``FileExistsError`` unless ``overwrite``)."""
+        return save_npz(path, self.checkpoint(), overwrite=overwrite)
+
+    def load_checkpoint(self, path):
+        """Restore weights, optimizer state, epoch, history, snapshots and random state from ``path``."""
+        data = load_npz(path)
+        name = str(data["optimizer"])
+        if name != type(self.optimizer).__name__:
+            raise ValueError(f"{path} was saved with optimizer {name}, but this trainer uses "
+                             f"{type(self.optimizer).__name__}")
+        self.network.set_params({k[6:]: v for k, v in data.items() if k.startswith("param/")}, source=str(path))
+        self.optimizer.load_state_dict({k[6:]: v for k, v in data.items() if k.startswith("optim/")})
+        self.epoch = int(data["epoch"])
+        self.history = {k[8:]: v.tolist() for k, v in data.items() if k.startswith("history/")}
+        self.snapshots = {}
+        for key, value in data.items():
+            if key.startswith("snapshot/"):
+                _, epoch, pname = key.split("/", 2)
+                self.snapshots.setdefault(int(epoch), {})[pname] = value
+        _rng_from_array(self.rng, data["rng"])
+        for i, layer in enumerate(self.network.layers):
+            if f"layer_rng/{i}" in data:
+                _rng_from_array(layer.rng, data[f"layer_rng/{i}"])
+
+    def save_snapshots(self, path, overwrite=False):
+        """Save the snapshots as ``.npz`` with keys like ``"W1@epoch3"`` (see :func:`load_snapshots`)."""
+        arrays = {f"{name}@epoch{epoch}": value for epoch, params in self.snapshots.items()
+                  for name, value in params.items()}
+        return save_npz(path, arrays, overwrite=overwrite)
+
+
+class _LivePlot:
+    """Learning curves in a notebook, redrawn in place after each epoch."""
+
+    def __init__(self):
+        from IPython.display import display
+        import matplotlib.pyplot as plt
+
+        self.fig, self.axes = plt.subplots(1, 2, figsize=(9, 3))
+        plt.close(self.fig)  # shown through the display handle only, not again at cell end
+        self.handle = display(self.fig, display_id=True)
+
+    def update(self, history, iters_per_epoch):
+        plot_history(history, self.axes, iters_per_epoch)
+        self.fig.tight_layout()
+        self.handle.update(self.fig)
+
+
+def plot_history(history, axes=None, iters_per_epoch=None):
+    """Draw the loss per iteration and the accuracies per epoch on two matplotlib axes.
+
+    Args:
+        history: ``Trainer.history`` (or the dict saved by the training command).
+        axes: two axes; new ones are created if None.
+        iters_per_epoch: if given, the loss is plotted against epochs instead of iterations.
+
+    Returns the two axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(9, 3))
+    ax_loss, ax_acc = axes
+    ax_loss.clear()
+    ax_acc.clear()
+    loss = np.asarray(history["loss"])
+    steps = np.arange(1, len(loss) + 1) / (iters_per_epoch or 1)
+    ax_loss.plot(steps, loss, lw=0.8)
+    ax_loss.set(xlabel="epoch" if iters_per_epoch else "iteration", ylabel="loss", title="training loss")
+    epochs = np.arange(1, len(history["test_acc"]) + 1)
+    ax_acc.plot(epochs, history["train_acc"], "o-", label="train")
+    ax_acc.plot(epochs, history["test_acc"], "s-", label="test")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+    ax_acc.legend()
+    return axes
+
+
+if __name__ == "__main__":  # python -m cnnlib.train
+    import sys
+
+    from cnnlib.cli import main
+
+    sys.exit(main())
