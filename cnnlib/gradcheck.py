@@ -7,7 +7,7 @@
 
 import numpy as np
 
-__all__ = ["numerical_gradient", "rel_error", "check_layer"]
+__all__ = ["numerical_gradient", "numerical_gradient_array", "rel_error", "check_layer"]
 
 
 def numerical_gradient(f, x, h=1e-5):
@@ -30,6 +30,28 @@ def numerical_gradient(f, x, h=1e-5):
     return grad
 
 
+def numerical_gradient_array(f, x, dout, h=1e-5):
+    """Gradient of ``sum(f() * dout)`` with respect to ``x``, for an array-valued ``f()``.
+
+    Like :func:`numerical_gradient` on that sum, but the difference ``f(x+h) - f(x-h)``
+    is taken output by output before the weighted sum, so outputs that ``x[i]`` does
+    not touch cancel exactly instead of adding rounding noise (CS231n's
+    ``eval_numerical_gradient_array``).
+    """
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + h
+        plus = np.array(f(), copy=True)
+        x[i] = old - h
+        minus = np.array(f(), copy=True)
+        x[i] = old
+        grad[i] = np.sum((plus - minus) * dout) / (2 * h)
+    return grad
+
+
 def rel_error(a, b):
     """Largest element-wise relative error ``|a - b| / max(|a| + |b|, 1e-8)`` (CS231n's)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -42,7 +64,8 @@ def check_layer(layer, x, rng=None, train=True, h=1e-5):
     """Compare a layer's backward pass with numerical gradients.
 
     Uses the scalar ``f = sum(layer.forward(x) * dout)`` for a random ``dout``, so that
-    backprop's ``dx`` and ``grads`` must equal ``df/dx`` and ``df/dparam``.
+    backprop's ``dx`` and ``grads`` must equal ``df/dx`` and ``df/dparam``
+    (computed with :func:`numerical_gradient_array`).
 
     Args:
         layer: any layer; use float64 ``x`` and parameters.
@@ -57,11 +80,11 @@ def check_layer(layer, x, rng=None, train=True, h=1e-5):
     dout = rng.standard_normal(layer.forward(x, train).shape)
 
     def f():
-        return float(np.sum(layer.forward(x, train) * dout))
+        return layer.forward(x, train)
 
     layer.forward(x, train)
     dx = layer.backward(dout)
-    errors = {"x": rel_error(dx, numerical_gradient(f, x, h))}
+    errors = {"x": rel_error(dx, numerical_gradient_array(f, x, dout, h))}
     for name, param in layer.params.items():
-        errors[name] = rel_error(layer.grads[name], numerical_gradient(f, param, h))
+        errors[name] = rel_error(layer.grads[name], numerical_gradient_array(f, param, dout, h))
     return errors

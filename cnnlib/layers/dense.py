@@ -21,6 +21,7 @@ class Affine(Layer):
     def __init__(self, W, b):
         super().__init__()
         check_ndim(W, (2,), "W", "(D, M)")
+        check_ndim(b, (1,), "b", "(M,)")
         if b.shape != (W.shape[1],):
             raise ValueError(f"b must have shape (M,) = ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
         self.params = {"W": W, "b": b}

@@ -29,6 +29,7 @@ class BatchNormalization(Layer):
     def __init__(self, gamma, beta, momentum=0.9, eps=1e-5):
         super().__init__()
         check_ndim(gamma, (1,), "gamma", "(D,)")
+        check_ndim(beta, (1,), "beta", "(D,)")
         if beta.shape != gamma.shape:
             raise ValueError(f"beta must have the shape of gamma {gamma.shape}, got {beta.shape}")
         if momentum is not None and not 0 <= momentum < 1:

@@ -1,0 +1,1 @@
+"""The tests of cnnlib: a package, so that tests import ``tests.reference``."""

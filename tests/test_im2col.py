@@ -1,0 +1,180 @@
+"""im2col / col2im: the fast versions, the book's loops, and their relation."""
+
+import numpy as np
+import pytest
+
+from cnnlib import col2im, im2col
+from cnnlib.im2col import col2im_book, im2col_book, pad_images, windows
+
+
+def random_case(rng):
+    """Random (input_shape, FH, FW, stride, pad), where the filter fits the padded input."""
+    N, C = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    H, W = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+    pad = int(rng.integers(0, 3))
+    FH = int(rng.integers(1, min(H + 2 * pad, 5) + 1))
+    FW = int(rng.integers(1, min(W + 2 * pad, 5) + 1))
+    stride = int(rng.integers(1, 4))
+    return (N, C, H, W), FH, FW, stride, pad
+
+
+# --- the book's shapes ------------------------------------------------------------------
+
+def test_book_shapes():
+    # Deep Learning from Scratch 7.4.3: 5x5 filters, stride 1, no pad -> 3x3 windows of 3*5*5
+    x1 = np.zeros((1, 3, 7, 7))
+    assert im2col(x1, 5, 5, stride=1, pad=0).shape == (9, 75)
+    x2 = np.zeros((10, 3, 7, 7))
+    assert im2col(x2, 5, 5, stride=1, pad=0).shape == (90, 75)
+
+
+def test_small_example_by_hand():
+    # one 3x3 channel, 2x2 windows, stride 1: four windows, read row by row
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    expected = np.array([[0, 1, 3, 4],
+                         [1, 2, 4, 5],
+                         [3, 4, 6, 7],
+                         [4, 5, 7, 8]], dtype=float)
+    np.testing.assert_array_equal(im2col(x, 2, 2), expected)
+
+
+def test_columns_are_channel_then_row_then_column():
+    # two channels: a row holds channel 0's window, then channel 1's
+    x = np.arange(8.0).reshape(1, 2, 2, 2)
+    np.testing.assert_array_equal(im2col(x, 2, 2), [[0, 1, 2, 3, 4, 5, 6, 7]])
+
+
+def test_padding_adds_zeros():
+    x = np.ones((1, 1, 1, 1))
+    col = im2col(x, 3, 3, pad=1)
+    np.testing.assert_array_equal(col, [[0, 0, 0, 0, 1, 0, 0, 0, 0]])
+
+
+def test_col2im_small_example_adds_overlaps():
+    # all-ones windows fold back into "how many windows cover this pixel"
+    col = np.ones((4, 4))
+    img = col2im(col, (1, 1, 3, 3), 2, 2)
+    np.testing.assert_array_equal(img[0, 0], [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
+
+
+# --- fast == book, over a seeded sweep ----------------------------------------------------
+
+def test_im2col_matches_book_sweep():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        shape, FH, FW, stride, pad = random_case(rng)
+        x = rng.standard_normal(shape)
+        fast, book = im2col(x, FH, FW, stride, pad), im2col_book(x, FH, FW, stride, pad)
+        assert fast.shape == book.shape, (shape, FH, FW, stride, pad)
+        np.testing.assert_array_equal(fast, book, err_msg=f"{shape=} {FH=} {FW=} {stride=} {pad=}")
+
+
+def test_col2im_matches_book_sweep():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        shape, FH, FW, stride, pad = random_case(rng)
+        rows = im2col(np.zeros(shape), FH, FW, stride, pad).shape
+        col = rng.standard_normal(rows)
+        np.testing.assert_allclose(col2im(col, shape, FH, FW, stride, pad),
+                                   col2im_book(col, shape, FH, FW, stride, pad),
+                                   rtol=1e-12, atol=1e-12, err_msg=f"{shape=} {FH=} {FW=} {stride=} {pad=}")
+
+
+def test_col2im_is_the_adjoint_of_im2col():
+    # <im2col(x), c> == <x, col2im(c)>: col2im is the transpose (the backward pass) of im2col
+    rng = np.random.default_rng(2)
+    for _ in range(100):
+        shape, FH, FW, stride, pad = random_case(rng)
+        x = rng.standard_normal(shape)
+        col_x = im2col(x, FH, FW, stride, pad)
+        c = rng.standard_normal(col_x.shape)
+        lhs = np.sum(col_x * c)
+        rhs = np.sum(x * col2im(c, shape, FH, FW, stride, pad))
+        assert lhs == pytest.approx(rhs, rel=1e-12, abs=1e-12), (shape, FH, FW, stride, pad)
+
+
+def test_col2im_is_not_the_inverse_when_windows_overlap():
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    back = col2im(im2col(x, 2, 2), x.shape, 2, 2)
+    # the centre pixel was copied into all four windows, so it comes back 4 times
+    assert back[0, 0, 1, 1] == 4 * x[0, 0, 1, 1]
+
+
+def test_im2col_col2im_round_trip_without_overlap():
+    # stride == filter size, no pad: every pixel is in exactly one window
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 6, 4))
+    np.testing.assert_array_equal(col2im(im2col(x, 2, 2, stride=2), x.shape, 2, 2, stride=2), x)
+
+
+# --- dtypes, mutation, helpers ------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_preserved(dtype):
+    x = np.ones((2, 3, 5, 5), dtype=dtype)
+    col = im2col(x, 3, 3, stride=2, pad=1)
+    assert col.dtype == dtype
+    assert im2col_book(x, 3, 3, stride=2, pad=1).dtype == dtype
+    assert col2im(col, x.shape, 3, 3, stride=2, pad=1).dtype == dtype
+    assert col2im_book(col, x.shape, 3, 3, stride=2, pad=1).dtype == dtype
+
+
+def test_inputs_not_mutated():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 2, 5, 5))
+    x0 = x.copy()
+    col = im2col(x, 3, 3, stride=1, pad=1)
+    col0 = col.copy()
+    col2im(col, x.shape, 3, 3, stride=1, pad=1)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(col, col0)
+
+
+@pytest.mark.parametrize("shape, FH, FW", [
+    ((2, 3, 4, 4), 3, 3),   # overlapping windows: the copy is unavoidable
+    ((1, 1, 2, 2), 2, 2),   # one window covering the whole image
+    ((2, 1, 4, 4), 1, 1),   # 1x1 windows of a single channel
+    ((1, 3, 4, 4), 4, 4),   # one window, several channels
+], ids=["overlapping", "one-window", "1x1-one-channel", "one-window-channels"])
+def test_im2col_returns_a_fresh_writable_copy(shape, FH, FW):
+    # The docstring promises one copy. A view of the input would be read-only, and a layer
+    # caching it (Convolution keeps col for backward) would see later changes of x.
+    x = np.zeros(shape)
+    col = im2col(x, FH, FW)
+    assert not np.shares_memory(col, x)
+    assert col.flags.writeable
+    col[...] = 1.0
+    assert np.all(x == 0)
+
+
+def test_windows_view():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    win = windows(x, 2, 2, stride=2)
+    assert win.shape == (1, 1, 2, 2, 2, 2)
+    np.testing.assert_array_equal(win[0, 0, 1, 0], [[8, 9], [12, 13]])
+
+
+def test_pad_images():
+    x = np.ones((1, 2, 2, 3))
+    assert pad_images(x, 0) is x
+    p = pad_images(x, 1, value=-np.inf)
+    assert p.shape == (1, 2, 4, 5)
+    assert np.all(p[:, :, 0] == -np.inf) and np.all(p[:, :, 1:3, 1:4] == 1)
+
+
+def test_not_dividing_sizes_floor_like_the_book():
+    x = np.zeros((1, 1, 7, 7))
+    assert im2col(x, 3, 3, stride=3).shape == (4, 9)   # (7 - 3) // 3 + 1 = 2 per side
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match=r"input_data must have 4 dimensions"):
+        im2col(np.zeros((3, 7, 7)), 3, 3)
+    with pytest.raises(TypeError, match=r"input_data must be a NumPy array"):
+        im2col([[1.0]], 1, 1)
+    with pytest.raises(ValueError, match=r"col must have shape"):
+        col2im(np.zeros((9, 8)), (1, 3, 5, 5), 3, 3)
+    with pytest.raises(ValueError, match=r"stride must be >= 1"):
+        im2col(np.zeros((1, 1, 5, 5)), 3, 3, stride=0)
+    with pytest.raises(ValueError, match=r"pad must be >= 0"):
+        im2col(np.zeros((1, 1, 5, 5)), 3, 3, pad=-1)

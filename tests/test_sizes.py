@@ -1,0 +1,194 @@
+"""The output-size formula OH = (H + 2*pad - FH) / stride + 1 and its error messages."""
+
+import re
+
+import numpy as np
+import pytest
+
+from cnnlib import conv_output_size
+from cnnlib.sizes import check_window_args, size_report, valid_pads, valid_strides
+
+
+# --- the book's examples ------------------------------------------------------------
+
+def test_book_example_padding_keeps_size():
+    # (4, 4) input, 3x3 filter, pad 1, stride 1 -> (4, 4): "same" padding
+    assert conv_output_size(4, 3, stride=1, pad=1) == 4
+
+
+def test_book_example_stride_two():
+    # (7, 7) input, 3x3 filter, stride 2 -> (3, 3)
+    assert conv_output_size(7, 3, stride=2, pad=0) == 3
+
+
+def test_book_example_rectangular_input():
+    # (28, 31) input, 5x5 filter, pad 2, stride 3 -> (10, 11)
+    assert conv_output_size(28, 5, stride=3, pad=2) == 10
+    assert conv_output_size(31, 5, stride=3, pad=2) == 11
+
+
+def test_defaults_are_stride_one_no_pad():
+    assert conv_output_size(5, 3) == 3
+
+
+def test_returns_python_int_for_numpy_integers():
+    out = conv_output_size(np.int64(7), np.int32(3), stride=np.int64(2))
+    assert out == 3 and type(out) is int
+
+
+# --- sizes that do not divide --------------------------------------------------------
+
+def test_strict_error_names_numbers_and_suggests_fixes():
+    # (7 + 0 - 3) = 4 is not divisible by stride 3
+    with pytest.raises(ValueError, match="not divisible by stride = 3") as info:
+        conv_output_size(7, 3, stride=3)
+    msg = str(info.value)
+    assert "(7 + 2*0 - 3) = 4" in msg
+    assert "pad=1" in msg                       # 7 + 2 - 3 = 6 divides by 3
+    assert "stride=2" in msg and "stride=4" in msg  # the divisors of 4 nearest to 3
+    assert "strict=False" in msg and "output 2" in msg
+
+
+def test_strict_error_suggestions_really_divide():
+    with pytest.raises(ValueError) as info:
+        conv_output_size(28, 4, stride=3, pad=1)  # 28 + 2 - 4 = 26 is not a multiple of 3
+    msg = str(info.value)
+    pads = [int(p) for p in re.findall(r"pad=(\d+)", msg) if int(p) != 1]
+    strides = [int(s) for s in re.findall(r"stride=(\d+)", msg) if int(s) != 3]
+    assert pads == [0, 3] and strides == [2, 13]
+    for p in pads:
+        conv_output_size(28, 4, stride=3, pad=p)   # must not raise
+    for s in strides:
+        conv_output_size(28, 4, stride=s, pad=1)
+
+
+def test_strict_error_when_no_pad_can_help():
+    # 28 + 2p - 5 is odd for every p: only another stride helps
+    with pytest.raises(ValueError, match=r"= 25 is not divisible by stride = 2.*pad=\(none\).*stride=5 or stride=25"):
+        conv_output_size(28, 5, stride=2, pad=1)
+
+
+@pytest.mark.parametrize("size, f, s, p, expected", [
+    (7, 3, 3, 0, 2),     # 4 / 3 = 1.33 -> 1, + 1
+    (28, 5, 2, 1, 13),   # 25 / 2 = 12.5 -> 12, + 1
+    (10, 3, 4, 0, 2),    # 7 / 4 -> 1, + 1
+])
+def test_not_strict_floors_like_pytorch(size, f, s, p, expected):
+    assert conv_output_size(size, f, stride=s, pad=p, strict=False) == expected
+
+
+def test_not_strict_equals_strict_when_sizes_divide():
+    assert conv_output_size(28, 5, 3, 2, strict=False) == conv_output_size(28, 5, 3, 2) == 10
+
+
+# --- invalid numbers ----------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, error, pattern", [
+    (dict(stride=0), ValueError, r"stride must be >= 1, got stride = 0"),
+    (dict(stride=-2), ValueError, r"stride must be >= 1"),
+    (dict(pad=-1), ValueError, r"pad must be >= 0, got pad = -1"),
+    (dict(stride=1.0), TypeError, r"stride must be an integer"),
+    (dict(pad=0.5), TypeError, r"pad must be an integer"),
+    (dict(stride=True), TypeError, r"stride must be an integer"),
+])
+def test_invalid_stride_or_pad(kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        conv_output_size(7, 3, **kwargs)
+
+
+def test_filter_larger_than_padded_input():
+    with pytest.raises(ValueError, match=r"filter size 7 is larger than the padded input \(4 \+ 2\*1 = 6\)") as info:
+        conv_output_size(4, 7, pad=1)
+    assert "pad >= 2" in str(info.value)  # 4 + 2*2 = 8 >= 7
+
+
+def test_zero_input_or_filter_size():
+    with pytest.raises(ValueError, match="input size must be >= 1"):
+        conv_output_size(0, 3)
+    with pytest.raises(ValueError, match="filter size must be >= 1"):
+        conv_output_size(5, 0)
+
+
+def test_check_window_args_names_the_dimension():
+    assert check_window_args(5, 3, 1, 0) == (5, 3, 1, 0)
+    with pytest.raises(ValueError, match="height size must be >= 1"):
+        check_window_args(0, 3, 1, 0, dim="height")
+
+
+# --- valid_pads / valid_strides -----------------------------------------------------
+
+def test_valid_pads():
+    assert valid_pads(7, 3, stride=2) == [0, 1, 2, 3]   # 4 + 2p is always even
+    assert valid_pads(8, 3, stride=2) == []             # 5 + 2p is always odd
+    assert valid_pads(6, 3, stride=3, max_pad=6) == [0, 3, 6]
+    assert valid_pads(2, 5, stride=1) == [2, 3, 4, 5]   # pad 0 and 1 are too small for the filter
+
+
+def test_valid_strides():
+    assert valid_strides(7, 3, pad=0) == [1, 2, 4]       # the divisors of 4
+    assert valid_strides(28, 5, pad=2) == [1, 3, 9, 27]  # the divisors of 27
+    assert valid_strides(7, 3, pad=0, max_stride=3) == [1, 2]
+    assert valid_strides(5, 5, pad=0) == [1]             # one window, any stride would do
+    assert valid_strides(2, 5, pad=0) == []              # the filter does not fit
+
+
+def test_valid_pads_and_strides_agree_with_conv_output_size():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        size, f = int(rng.integers(1, 20)), int(rng.integers(1, 6))
+        s = int(rng.integers(1, 5))
+        for p in valid_pads(size, f, s, max_pad=6):
+            conv_output_size(size, f, stride=s, pad=p)  # must not raise
+        p = int(rng.integers(0, 3))
+        for s in valid_strides(size, f, p):
+            conv_output_size(size, f, stride=s, pad=p)
+
+
+# --- size_report ----------------------------------------------------------------------
+
+def test_size_report_dividing():
+    r = size_report(4, 3, stride=1, pad=1)
+    assert r.divides and r.span == 3 and r.output_size == 4
+    assert r.unseen == () and r.suggested_pads == () and r.suggested_strides == ()
+    assert r.formula == "(4 + 2×1 − 3) / 1 + 1 = 3/1 + 1 = 4"
+    assert r.last_start == 3
+
+
+def test_size_report_not_dividing_lists_unseen_rows():
+    r = size_report(7, 3, stride=3)
+    assert not r.divides and r.span == 4 and r.output_size == 2
+    assert r.unseen == (6,)                  # windows cover rows 0..5 only
+    assert r.suggested_pads == (1,)
+    assert r.suggested_strides == (2, 4)
+    assert r.formula == "(7 + 2×0 − 3) / 3 + 1 = 4/3 + 1 = 2.33"
+    assert r.last_start == 3
+
+
+def test_size_report_several_unseen_rows():
+    r = size_report(10, 3, stride=4)         # windows at 0 and 4 cover rows 0..6
+    assert r.output_size == 2 and r.unseen == (7, 8, 9)
+
+
+def test_size_report_missing_only_padding_has_no_unseen_rows():
+    # padded length 10, windows cover padded indices 0..8; index 9 is padding
+    r = size_report(8, 3, stride=2, pad=1)
+    assert not r.divides and r.unseen == ()
+
+
+def test_size_report_output_matches_not_strict():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        size, f = int(rng.integers(3, 20)), int(rng.integers(1, 4))
+        s, p = int(rng.integers(1, 5)), int(rng.integers(0, 3))
+        r = size_report(size, f, s, p)
+        assert r.output_size == conv_output_size(size, f, s, p, strict=False)
+        assert r.divides == ((size + 2 * p - f) % s == 0)
+        if r.divides:
+            assert r.unseen == ()
+
+
+def test_size_report_still_rejects_invalid_numbers():
+    with pytest.raises(ValueError, match="stride must be >= 1"):
+        size_report(7, 3, stride=0)
+    with pytest.raises(ValueError, match="pad must be >= 0"):
+        size_report(7, 3, pad=-1)
