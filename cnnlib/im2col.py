@@ -16,6 +16,12 @@ accumulates with ``+=`` (the gradient of a copy is a sum).
 Two versions of im2col live here: ``im2col`` builds a strided *view* of all windows
 and copies it once; ``im2col_book`` is the book's double loop, kept as the readable
 reference that the tests compare against.
+
+``unfold`` / ``fold`` are the same idea with one matrix per image, laid out
+``(N, C*FH*FW, OH*OW)`` (PyTorch's ``unfold`` layout): one *column* per output pixel.
+The convolution layer uses them because ``W (FN, C*FH*FW) @ unfold(x)`` comes out as
+``(N, FN, OH*OW)``, already NCHW, and because copying whole rows of output pixels is
+faster than copying tiny 5x5 windows one by one.
 """
 
 import numpy as np
@@ -23,7 +29,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .sizes import conv_output_size
 
-__all__ = ["im2col", "col2im", "im2col_book", "col2im_book", "pad_images", "windows"]
+__all__ = ["im2col", "col2im", "unfold", "fold", "im2col_book", "col2im_book", "pad_images", "windows"]
 
 
 def _check_images(input_data, name="input_data"):
@@ -73,8 +79,8 @@ def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
     N, C, H, W = _check_images(input_data)
     OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
     win = windows(pad_images(input_data, pad), filter_h, filter_w, stride)[:, :, :OH, :OW]
-    # (N, C, OH, OW, FH, FW) -> (N, OH, OW, C, FH, FW): one copy, rows then columns
-    return win.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * filter_h * filter_w)
+    # (N, C, OH, OW, FH, FW) -> (N, OH, OW, C, FH, FW): always one copy (never a view of the input)
+    return np.array(win.transpose(0, 2, 3, 1, 4, 5), order="C").reshape(N * OH * OW, C * filter_h * filter_w)
 
 
 def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
@@ -95,13 +101,44 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     if col.shape != expected:
         raise ValueError(f"col must have shape (N*OH*OW, C*FH*FW) = {expected} for input_shape "
                          f"{tuple(input_shape)}, got {col.shape}")
-    col = col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=col.dtype)
-    for y in range(filter_h):
+    # view as (N, C, FH, FW, OH, OW): entry [n, c, y, x] is what window offset (y, x) copied
+    return _fold6(col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2), input_shape, stride, pad)
+
+
+def unfold(input_data, filter_h, filter_w, stride=1, pad=0):
+    """im2col with one matrix per image: ``(N, C, H, W)`` -> ``(N, C*FH*FW, OH*OW)``.
+
+    Column ``oh*OW + ow`` of image ``n`` is the window at ``(oh*stride, ow*stride)``,
+    flattened in ``(c, fh, fw)`` order, like a row of :func:`im2col`.
+    """
+    N, C, H, W = _check_images(input_data)
+    OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
+    win = windows(pad_images(input_data, pad), filter_h, filter_w, stride)[:, :, :OH, :OW]
+    # (N, C, OH, OW, FH, FW) -> (N, C, FH, FW, OH, OW): one copy, whole output rows at a time
+    return np.array(win.transpose(0, 1, 4, 5, 2, 3), order="C").reshape(N, C * filter_h * filter_w, OH * OW)
+
+
+def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """The backward pass of :func:`unfold`: ``(N, C*FH*FW, OH*OW)`` -> ``(N, C, H, W)``, adding overlaps."""
+    N, C, H, W = input_shape
+    OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
+    expected = (N, C * filter_h * filter_w, OH * OW)
+    if cols.shape != expected:
+        raise ValueError(f"cols must have shape (N, C*FH*FW, OH*OW) = {expected} for input_shape "
+                         f"{tuple(input_shape)}, got {cols.shape}")
+    return _fold6(cols.reshape(N, C, filter_h, filter_w, OH, OW), input_shape, stride, pad)
+
+
+def _fold6(cols6, input_shape, stride, pad):
+    """Add ``cols6`` (N, C, FH, FW, OH, OW) back onto a (N, C, H, W) image: the loop of col2im."""
+    N, C, H, W = input_shape
+    _, _, FH, FW, OH, OW = cols6.shape
+    img = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=cols6.dtype)
+    for y in range(FH):
         y_max = y + stride * OH
-        for x in range(filter_w):
+        for x in range(FW):
             x_max = x + stride * OW
-            img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x]  # overlaps add up
+            img[:, :, y:y_max:stride, x:x_max:stride] += cols6[:, :, y, x]  # overlaps add up
     return img[:, :, pad:H + pad, pad:W + pad]
 
 

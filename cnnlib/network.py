@@ -36,6 +36,8 @@ class Sequential:
                 self._names += [(layer, key, f"{key}{index}") for key in layer.params]
                 self._names += [(layer, key, f"{key}{index}") for key in layer.buffers]
         self.param_names = [net_key for layer, key, net_key in self._names if key in layer.params]
+        if self.layers and hasattr(self.layers[0], "need_dx"):
+            self.layers[0].need_dx = False  # the first layer's input is the data: no gradient needed
 
     @property
     def params(self):
@@ -83,7 +85,7 @@ class Sequential:
         loss = self.loss(x, t, train=True)
         dout = self.last_layer.backward(1.0)
         for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+            dout = layer.backward(dout)  # the first layer may return None: see Convolution.need_dx
         grads = {net_key: layer.grads[key] for layer, key, net_key in self._names if key in layer.params}
         return loss, grads
 

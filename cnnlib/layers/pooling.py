@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..im2col import col2im, im2col, pad_images
+from ..im2col import pad_images
 from ..sizes import check_window_args, conv_output_size
 from .base import Layer, check_ndim
 
@@ -23,6 +23,12 @@ class Pooling(Layer):
             like PyTorch.
 
     ``forward(x)``: x (N, C, H, W) -> out (N, C, OH, OW). No parameters.
+
+    How: the book builds ``col`` with one row per window and takes the max of each
+    row. Here we loop over the ``pool_h * pool_w`` positions *inside* a window instead
+    (4 for 2x2): position (i, j) of every window at once is the strided view
+    ``x[:, :, i::stride, j::stride]``, so the max is built up view by view, and no
+    ``col`` is ever copied. Ties go to the first position, as in PyTorch.
     """
 
     def __init__(self, pool_h, pool_w, stride=1, pad=0, mode="max", strict=True):
@@ -33,6 +39,10 @@ class Pooling(Layer):
         self.mode, self.strict = mode, strict
         check_window_args(pool_h, pool_h, stride, pad, dim="pool_h")  # fail early on bad numbers
         check_window_args(pool_w, pool_w, stride, pad, dim="pool_w")
+        if mode == "max" and 2 * pad > min(pool_h, pool_w):
+            # a window made only of padding would output -inf (PyTorch refuses this too)
+            raise ValueError(f"pad = {pad} is too large for a {pool_h}x{pool_w} max pooling window: "
+                             f"use pad <= {min(pool_h, pool_w) // 2}")
 
     def output_shape(self, input_shape):
         """(C, OH, OW) for an input of shape (C, H, W)."""
@@ -41,33 +51,39 @@ class Pooling(Layer):
         OW = conv_output_size(W, self.pool_w, self.stride, self.pad, self.strict)
         return C, OH, OW
 
+    def _offsets(self, OH, OW):
+        """For each position (i, j) in the window: the slices that select it in every window."""
+        s = self.stride
+        return [(np.s_[:, :, i:i + s * (OH - 1) + 1:s, j:j + s * (OW - 1) + 1:s])
+                for i in range(self.pool_h) for j in range(self.pool_w)]
+
     def forward(self, x, train=True):
         check_ndim(x, (4,), "x", "(N, C, H, W)")
-        N = x.shape[0]
         C, OH, OW = self.output_shape(x.shape[1:])
         self.x_shape = x.shape
         # max pooling pads with -inf, so that padding is never the maximum
         x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)
         self.padded_shape = x.shape
-        # one row per (n, oh, ow, c) window
-        col = im2col(x, self.pool_h, self.pool_w, self.stride).reshape(-1, self.pool_h * self.pool_w)
-        if self.mode == "max":
-            self.arg_max = col.argmax(axis=1)
-            out = col[np.arange(col.shape[0]), self.arg_max]
-        else:
-            out = col.mean(axis=1)
-        return out.reshape(N, OH, OW, C).transpose(0, 3, 1, 2)
+        views = [x[s] for s in self._offsets(OH, OW)]              # each (N, C, OH, OW)
+        if self.mode == "average":
+            return sum(views[1:], views[0].copy()) / (self.pool_h * self.pool_w)
+        out = views[0].copy()
+        self.arg_max = np.zeros(out.shape, dtype=np.int8 if len(views) < 128 else np.int32)
+        for k, view in enumerate(views[1:], start=1):
+            bigger = view > out                                     # strictly: ties keep the first
+            np.copyto(out, view, where=bigger)
+            self.arg_max[bigger] = k
+        return out
 
     def backward(self, dout):
         """dout (N, C, OH, OW) -> dx (N, C, H, W)."""
-        N, C, OH, OW = dout.shape
+        OH, OW = dout.shape[2:]
+        dx = np.zeros(self.padded_shape, dtype=dout.dtype)
         size = self.pool_h * self.pool_w
-        dout = dout.transpose(0, 2, 3, 1).reshape(-1)             # (N*OH*OW*C,)
-        if self.mode == "max":
-            dcol = np.zeros((dout.size, size), dtype=dout.dtype)
-            dcol[np.arange(dout.size), self.arg_max] = dout       # only the max saw the input
-        else:
-            dcol = np.repeat(dout[:, None] / size, size, axis=1)  # the mean spreads evenly
-        dx = col2im(dcol.reshape(N * OH * OW, C * size), self.padded_shape, self.pool_h, self.pool_w, self.stride)
+        for k, s in enumerate(self._offsets(OH, OW)):
+            if self.mode == "max":
+                dx[s] += np.where(self.arg_max == k, dout, 0)     # only the max saw the input
+            else:
+                dx[s] += dout / size                               # the mean spreads evenly
         H, W = self.x_shape[2:]
         return dx[:, :, self.pad:self.pad + H, self.pad:self.pad + W]
