@@ -1,5 +1,7 @@
 """Max and average pooling (Deep Learning from Scratch, 7.4.4)."""
 
+import functools
+
 import numpy as np
 
 from ..im2col import pad_images
@@ -28,7 +30,8 @@ class Pooling(Layer):
     row. Here we loop over the ``pool_h * pool_w`` positions *inside* a window instead
     (4 for 2x2): position (i, j) of every window at once is the strided view
     ``x[:, :, i::stride, j::stride]``, so the max is built up view by view, and no
-    ``col`` is ever copied. Ties go to the first position, as in PyTorch.
+    ``col`` is ever copied. In backward, an input gets the gradient where it equals
+    its window's max; ties go to the first position, as in PyTorch.
     """
 
     def __init__(self, pool_h, pool_w, stride=1, pad=0, mode="max", strict=True):
@@ -64,25 +67,23 @@ class Pooling(Layer):
         # max pooling pads with -inf, so that padding is never the maximum
         x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)
         self.padded_shape = x.shape
-        views = [x[s] for s in self._offsets(OH, OW)]              # each (N, C, OH, OW)
+        self.views = [x[s] for s in self._offsets(OH, OW)]         # each (N, C, OH, OW), no copy
         if self.mode == "average":
-            return sum(views[1:], views[0].copy()) / (self.pool_h * self.pool_w)
-        out = views[0].copy()
-        self.arg_max = np.zeros(out.shape, dtype=np.int8 if len(views) < 128 else np.int32)
-        for k, view in enumerate(views[1:], start=1):
-            bigger = view > out                                     # strictly: ties keep the first
-            np.copyto(out, view, where=bigger)
-            self.arg_max[bigger] = k
-        return out
+            return sum(self.views[1:], self.views[0].copy()) / (self.pool_h * self.pool_w)
+        self.out = functools.reduce(np.maximum, self.views)
+        return self.out
 
     def backward(self, dout):
         """dout (N, C, OH, OW) -> dx (N, C, H, W)."""
-        OH, OW = dout.shape[2:]
         dx = np.zeros(self.padded_shape, dtype=dout.dtype)
         size = self.pool_h * self.pool_w
-        for k, s in enumerate(self._offsets(OH, OW)):
+        taken = np.zeros(dout.shape, dtype=bool)
+        for s, view in zip(self._offsets(*dout.shape[2:]), self.views):
             if self.mode == "max":
-                dx[s] += np.where(self.arg_max == k, dout, 0)     # only the max saw the input
+                # only the max saw the output; if several tie, the first one takes it
+                hit = (view == self.out) & ~taken
+                taken |= hit
+                dx[s] += dout * hit                                # bool masks: multiply, not np.where
             else:
                 dx[s] += dout / size                               # the mean spreads evenly
         H, W = self.x_shape[2:]
