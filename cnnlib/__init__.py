@@ -22,6 +22,9 @@ Package layout (read in this order):
 - ``datasets.py``   load_mnist (full, or the 5,000 embedded digits offline), load_cifar10,
                     sample_image (real photos)
 - ``download.py``   cache folder, mirrors, checksums, IDX parsing, pickle-free CIFAR reading
+- ``viz.py``        drawings: matrices, padded grids, image grids normalized per image
+- ``widgets.py``    the output-size explorer (sliders), its logic in plain functions
+- ``exercises.py``  the auto-checks of the notebooks' exercises
 - ``gradcheck.py``  numerical gradients and relative errors
 - ``io.py``         atomic ``.npz`` saving, loading without pickle
 """

@@ -1,0 +1,529 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 The convolution layer
+#
+# With im2col ([02](02_im2col.ipynb)) a convolution is one matrix product. In this
+# notebook we turn that product into a **layer** with a forward and a backward pass, as
+# the book does in section 7.4.3, check every gradient numerically, and then look at
+# what hand-made filters do to a digit and to a photograph.
+#
+# **Learning goals.** After this notebook you can
+# - write the forward pass through im2col and explain the `transpose(0, 3, 1, 2)` that
+#   brings the result back to `(N, FN, OH, OW)`;
+# - derive the backward pass `dW`, `db`, `dx` from the Affine layer's, and implement it;
+# - check gradients numerically (in float64) and say why float32 is not enough;
+# - design filters that find vertical edges, horizontal edges, or blur.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import cnnlib
+from cnnlib import check_layer, col2im, im2col, numerical_gradient, rel_error
+from cnnlib.datasets import load_mnist, sample_image
+from cnnlib.exercises import check, check_claims, check_function
+from cnnlib.layers import Convolution
+from cnnlib.viz import draw_matrix, show_images
+
+plt.rcParams["figure.dpi"] = 72
+rng = np.random.default_rng(0)
+
+# %% [markdown]
+# ## 1. Forward: im2col, one product, back to NCHW
+# A small example: 2 images with 3 channels of 5×5 pixels, 4 filters of 3×3, padding 1,
+# stride 1 (so OH = OW = 5). Float64 throughout this notebook, because we will check
+# gradients.
+
+# %%
+N, C, H, W = 2, 3, 5, 5
+FN, FH, FW = 4, 3, 3
+stride, pad = 1, 1
+x = rng.standard_normal((N, C, H, W))
+Wt = rng.standard_normal((FN, C, FH, FW))  # the filters (Wt, since W is the input width)
+b = rng.standard_normal(FN)
+OH = cnnlib.conv_output_size(H, FH, stride, pad)
+OW = cnnlib.conv_output_size(W, FW, stride, pad)
+
+# %% [markdown]
+# Three steps, each with its shape:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+col = im2col(x, FH, FW, stride, pad)         # one row per window
+col_W = Wt.reshape(FN, -1).T                 # one column per filter
+out_mat = col @ col_W + b                    # one row per window, one column per filter
+print("col    ", col.shape, "= (N*OH*OW, C*FH*FW)")
+print("col_W  ", col_W.shape, "= (C*FH*FW, FN)")
+print("out_mat", out_mat.shape, "= (N*OH*OW, FN)")
+
+# %% [markdown]
+# `out_mat` has one row per `(n, oh, ow)`, in that order, and one column per filter `fn`.
+# So `reshape(N, OH, OW, FN)` gives an array indexed `[n, oh, ow, fn]`, and
+# `transpose(0, 3, 1, 2)` moves the filter axis (axis 3) to position 1:
+# `[n, fn, oh, ow]`, the NCHW layout of the library.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+out = out_mat.reshape(N, OH, OW, FN).transpose(0, 3, 1, 2)
+print("out", out.shape, "= (N, FN, OH, OW)")
+assert np.allclose(out, Convolution(Wt, b, stride, pad).forward(x))
+
+# %% [markdown]
+# Why not simply `out_mat.reshape(N, FN, OH, OW)`? It has the right shape but mixes up
+# the numbers. To see it, label each entry of a tiny `out_mat` (one image, 2×2 output
+# positions, 3 filters) with `10 × filter + position`:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+tiny = np.array([[10 * fn + r for fn in range(3)] for r in range(4)])  # (OH*OW, FN)
+print("out_mat: rows = positions, columns = filters\n", tiny)
+print("right: reshape + transpose, map of filter 1\n", tiny.reshape(1, 2, 2, 3).transpose(0, 3, 1, 2)[0, 1])
+print("wrong: plain reshape, 'map of filter 1'\n", tiny.reshape(1, 3, 2, 2)[0, 1])
+
+# %%
+right = tiny.reshape(1, 2, 2, 3).transpose(0, 3, 1, 2)
+assert (right[0, 1] == [[10, 11], [12, 13]]).all()           # filter 1 at positions 0..3
+assert not (tiny.reshape(1, 3, 2, 2) == right).all()
+
+# %% [markdown]
+# ## 2. Backward: it is an Affine layer in disguise
+# Look at the middle step: `out_mat = col @ col_W + b` is exactly the Affine layer of
+# chapter 5, $Y = XW + B$, with `col` as the input rows. Its backward pass is known
+# (the book's section 5.6):
+#
+# $$\frac{\partial L}{\partial X} = \frac{\partial L}{\partial Y} W^T, \qquad
+# \frac{\partial L}{\partial W} = X^T \frac{\partial L}{\partial Y}, \qquad
+# \frac{\partial L}{\partial B} = \text{sum of } \frac{\partial L}{\partial Y} \text{ over the rows.}$$
+#
+# The other steps only move numbers around (reshape, transpose, im2col's copies), so
+# their backward passes move the gradients back: undo the transpose and reshape for
+# `dout`, undo the reshape for `dW`, and fold `dcol` back onto the image with col2im,
+# which adds up the copies (notebook 02). Take a random upstream gradient `dout` and
+# compare each step with the library's layer:
+
+# %%
+layer = Convolution(Wt, b, stride, pad)
+layer.forward(x)
+dout = rng.standard_normal((N, FN, OH, OW))
+dx_lib = layer.backward(dout)
+
+# %% [markdown]
+# **Step 1:** `dout` back to the matrix layout of `out_mat`: the inverse of
+# `transpose(0, 3, 1, 2)` is `transpose(0, 2, 3, 1)`.
+
+# %%
+dout_mat = dout.transpose(0, 2, 3, 1).reshape(-1, FN)  # (N*OH*OW, FN)
+assert (dout_mat.reshape(N, OH, OW, FN).transpose(0, 3, 1, 2) == dout).all()  # a round trip
+print(dout_mat.shape)
+
+# %% [markdown]
+# **Step 2, the bias:** each bias was added to every position of every image, so its
+# gradient is the sum of `dout` over those.
+
+# %%
+db = dout_mat.sum(axis=0)
+print(db.shape)
+assert np.allclose(db, layer.grads["b"])
+assert np.allclose(db, dout.sum(axis=(0, 2, 3)))  # the same, without the matrix layout
+
+# %% [markdown]
+# **Step 3, the filters:** $X^T \cdot dY$, then undo `reshape(FN, -1).T`.
+
+# %%
+dcol_W = col.T @ dout_mat            # (C*FH*FW, FN)
+dW = dcol_W.T.reshape(FN, C, FH, FW)
+print(dW.shape)
+assert np.allclose(dW, layer.grads["W"])
+
+# %% [markdown]
+# Written without matrices, one entry of `dW` is a sum over all images and positions:
+# the input pixel each filter weight touched, times the gradient of the output it
+# produced,
+# $$dW[f, c, i, j] = \sum_{n, oh, ow} dout[n, f, oh, ow] \cdot x_{pad}[n, c, oh \cdot S + i, ow \cdot S + j].$$
+# Check it for one weight with loops:
+
+# %%
+f, c, i, j = 2, 1, 0, 2
+xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+by_hand = sum(dout[n, f, oh, ow] * xp[n, c, oh * stride + i, ow * stride + j]
+              for n in range(N) for oh in range(OH) for ow in range(OW))
+assert np.isclose(by_hand, dW[f, c, i, j])
+print(f"dW[{f}, {c}, {i}, {j}] = {by_hand:.6f}")
+
+# %% [markdown]
+# **Step 4, the input:** $dY \cdot W^T$ gives the gradient of each *copy* in `col`;
+# col2im adds the copies of each pixel together.
+
+# %%
+dcol = dout_mat @ col_W.T                       # (N*OH*OW, C*FH*FW)
+dx = col2im(dcol, x.shape, FH, FW, stride, pad)  # (N, C, H, W)
+print(dx.shape)
+assert np.allclose(dx, dx_lib)
+
+# %% [markdown]
+# ## 3. The layer, assembled
+# Here are the four steps in one class, the way the book writes it (with `params` and
+# `grads` dicts, as every `cnnlib` layer has). `cnnlib`'s `Convolution` computes the
+# same numbers with a faster variant of im2col (one matrix per image, see its
+# docstring); this teaching version must agree with it.
+
+# %%
+class BookConvolution:
+    """Convolution through im2col, as in Deep Learning from Scratch 7.4.3.
+
+    W (FN, C, FH, FW), b (FN,); forward: x (N, C, H, W) -> (N, FN, OH, OW).
+    """
+
+    def __init__(self, W, b, stride=1, pad=0):
+        self.params = {"W": W, "b": b}
+        self.grads = {}
+        self.stride, self.pad = stride, pad
+
+    def forward(self, x, train=True):
+        W, b = self.params["W"], self.params["b"]
+        FN, C, FH, FW = W.shape
+        N, C, H, W_in = x.shape
+        OH = cnnlib.conv_output_size(H, FH, self.stride, self.pad)
+        OW = cnnlib.conv_output_size(W_in, FW, self.stride, self.pad)
+        self.x_shape = x.shape
+        self.col = im2col(x, FH, FW, self.stride, self.pad)  # (N*OH*OW, C*FH*FW)
+        self.col_W = W.reshape(FN, -1).T                      # (C*FH*FW, FN)
+        out = self.col @ self.col_W + b                       # (N*OH*OW, FN)
+        return out.reshape(N, OH, OW, FN).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        FN, C, FH, FW = self.params["W"].shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)     # (N*OH*OW, FN)
+        self.grads["b"] = dout.sum(axis=0)
+        self.grads["W"] = (self.col.T @ dout).T.reshape(FN, C, FH, FW)
+        dcol = dout @ self.col_W.T                            # (N*OH*OW, C*FH*FW)
+        return col2im(dcol, self.x_shape, FH, FW, self.stride, self.pad)
+
+
+# %% [markdown]
+# Compared with the library on several sizes, paddings and strides:
+
+# %%
+for (N_, C_, H_, W_), (FN_, FH_, FW_), S_, P_ in [((2, 3, 5, 5), (4, 3, 3), 1, 1), ((3, 2, 7, 9), (5, 3, 5), 2, 0),
+                                                  ((1, 1, 28, 28), (6, 5, 5), 1, 2), ((2, 4, 8, 8), (3, 2, 2), 2, 0)]:
+    x_ = rng.standard_normal((N_, C_, H_, W_))
+    W_, b_ = rng.standard_normal((FN_, C_, FH_, FW_)), rng.standard_normal(FN_)
+    ours, lib = BookConvolution(W_, b_, S_, P_), Convolution(W_, b_, S_, P_)
+    y = ours.forward(x_)
+    assert np.allclose(y, lib.forward(x_))
+    dout_ = rng.standard_normal(y.shape)
+    assert np.allclose(ours.backward(dout_), lib.backward(dout_))
+    assert all(np.allclose(ours.grads[k], lib.grads[k]) for k in ("W", "b"))
+    print(f"x {x_.shape}, W {W_.shape}, stride {S_}, pad {P_}: forward and backward agree")
+
+# %% [markdown]
+# ## 4. Gradient check
+# Agreeing with the library is reassuring, but both could be wrong in the same way. A
+# **numerical gradient** is independent: nudge one number by $\pm h$, recompute the
+# loss, and take $(L(x+h) - L(x-h)) / 2h$. `cnnlib.check_layer` does this for the input
+# and every parameter, with the scalar $L = \sum(\text{out} \cdot dout)$ for a random
+# `dout`, and returns relative errors. In float64 a correct backward pass gives about
+# $10^{-9}$ or less.
+
+# %%
+x = rng.standard_normal((2, 3, 7, 7))
+W64, b64 = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+for S_, P_ in [(1, 0), (1, 1), (2, 1)]:
+    errors = check_layer(BookConvolution(W64.copy(), b64.copy(), S_, P_), x, rng=0)
+    print(f"stride {S_}, pad {P_}:", {k: f"{v:.1e}" for k, v in errors.items()})
+    assert max(errors.values()) < 1e-7
+
+# %% [markdown]
+# The library's layer passes the same check:
+
+# %%
+errors = check_layer(Convolution(W64.copy(), b64.copy(), stride=2, pad=1), x, rng=0)
+print({k: f"{v:.1e}" for k, v in errors.items()})
+assert max(errors.values()) < 1e-7
+
+# %% [markdown]
+# `check_layer` is built on `numerical_gradient(f, array)`, which you can also call
+# yourself, e.g. for the gradient of the input of our layer:
+
+# %%
+layer = BookConvolution(W64.copy(), b64.copy(), stride=1, pad=1)
+dout = rng.standard_normal(layer.forward(x).shape)
+dx = layer.backward(dout)
+dx_num = numerical_gradient(lambda: np.sum(layer.forward(x) * dout), x)
+print(f"relative error of dx: {rel_error(dx, dx_num):.1e}")
+assert rel_error(dx, dx_num) < 1e-7
+
+# %% [markdown]
+# **Why float64?** A centred difference divides a tiny change of the loss by $2h$.
+# Float32 keeps only about 7 significant digits, so that tiny change is mostly rounding
+# noise. The same check in float32 fails, although the layer is correct:
+
+# %%
+x32 = x.astype(np.float32)
+layer32 = BookConvolution(W64.astype(np.float32), b64.astype(np.float32))
+errors32 = check_layer(layer32, x32, rng=0)
+print({k: f"{v:.1e}" for k, v in errors32.items()})
+assert max(errors32.values()) > 1e-4
+
+# %% [markdown]
+# ## 5. Hand-made filters
+# Before a network learns its own filters (later notebooks), let us design some. Three
+# classics, 3×3 each:
+# - **vertical edges**: left column minus right column (a Sobel filter), large where the
+#   image changes from left to right;
+# - **horizontal edges**: the same, turned by 90°;
+# - **blur**: the average of the 9 pixels.
+
+# %%
+vertical = np.array([[1, 0, -1],
+                     [2, 0, -2],
+                     [1, 0, -1]], dtype=np.float32)
+horizontal = vertical.T.copy()
+blur = np.full((3, 3), 1 / 9, dtype=np.float32)
+bank = np.stack([vertical, horizontal, blur])[:, None]  # (FN=3, C=1, 3, 3)
+names = ["vertical edges", "horizontal edges", "blur"]
+edges = Convolution(bank, np.zeros(3, dtype=np.float32), pad=1)
+print(bank.shape)
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(6.5, 2.3), layout="constrained")
+for ax, filt, name in zip(axes, bank[:, 0], names):
+    draw_matrix(ax, filt, fmt="{:.2g}", cmap="RdBu_r", vlim=(-3, 3), title=name)
+plt.show()
+
+# %% [markdown]
+# First, check the claims on two synthetic images, a vertical step (dark left, bright
+# right) and a horizontal one. Without padding, so that the zero border does not add
+# edges of its own:
+
+# %%
+step_v = np.zeros((1, 1, 8, 8), dtype=np.float32)
+step_v[..., 4:] = 1.0                      # bright right half: a vertical edge
+step_h = step_v.transpose(0, 1, 3, 2)      # bright bottom half: a horizontal edge
+no_pad = Convolution(bank, np.zeros(3, dtype=np.float32))
+r_v, r_h = no_pad.forward(step_v)[0], no_pad.forward(step_h)[0]
+print("vertical step  : max |response| per filter", np.abs(r_v).max(axis=(1, 2)))
+print("horizontal step: max |response| per filter", np.abs(r_h).max(axis=(1, 2)))
+assert np.abs(r_v[0]).max() == 4 and np.abs(r_v[1]).max() == 0  # only the vertical filter fires
+assert np.abs(r_h[1]).max() == 4 and np.abs(r_h[0]).max() == 0  # only the horizontal filter fires
+
+# %% [markdown]
+# The filter gives $1 \cdot 0 + 2 \cdot 0 + 1 \cdot 0 - (1 + 2 + 1) \cdot 1 = -4$ where
+# its left column is on the dark side and its right column on the bright side, and 0 on
+# flat regions (its numbers sum to 0). The sign says which way the brightness changes.
+#
+# Now a real digit from MNIST:
+
+# %%
+(x_train, t_train), _ = load_mnist(source="embedded")
+digit = x_train[:1]  # (1, 1, 28, 28), float32 in [0, 1]
+responses = edges.forward(digit)[0]
+print(digit.shape, "->", responses.shape)
+
+# %%
+show_images([digit[0, 0], *responses], titles=[f"digit {t_train[0]}", *names], size=2.2,
+            signed=[False, True, True, False])
+plt.show()
+
+# %% [markdown]
+# Red is positive, blue negative. The vertical filter lights up on the left and right
+# sides of each stroke, with opposite signs; the horizontal one on the top and bottom
+# sides. The two are the same detector turned by 90°: turn the digits by 90° with
+# `np.rot90`, and the vertical filter's response is exactly the horizontal filter's
+# response, turned.
+
+# %%
+digits = x_train[:100]
+r = edges.forward(digits)
+turned = np.rot90(digits, axes=(2, 3)).copy()
+r_turned = edges.forward(turned)
+assert np.allclose(r_turned[:, 0], np.rot90(r[:, 1], axes=(1, 2)), atol=1e-5)
+print("vertical filter on turned digits = horizontal filter on digits, turned")
+
+# %% [markdown]
+# And the blur: it averages neighbours, so neighbouring pixels become more alike. The
+# mean absolute difference between horizontal neighbours drops:
+
+# %%
+def roughness(images):
+    """Mean absolute difference between horizontal neighbours."""
+    return np.abs(np.diff(images, axis=-1)).mean()
+
+
+blurred = r[:, 2]
+print(f"before {roughness(digits[:, 0]):.4f}, after blur {roughness(blurred):.4f}")
+assert roughness(blurred) < roughness(digits[:, 0])
+
+# %% [markdown]
+# ### A photograph
+# The same three filters on a real photo (a temple in China, from scikit-learn's sample
+# images), in gray levels. Without padding this time: the zeros around a photo would
+# make a strong artificial edge all around it. For the edge filters we show the
+# strength of the response, `np.abs`, white for a strong edge of either sign.
+
+# %%
+photo = sample_image("china", gray=True, size=(160, 240))  # (H, W) float32 in [0, 1]
+photo_responses = no_pad.forward(photo[None, None])[0]
+print(photo.shape, "->", photo_responses.shape)
+
+# %%
+show_images([photo, np.abs(photo_responses[0]), np.abs(photo_responses[1]), photo_responses[2]],
+            titles=["photo", "|vertical edges|", "|horizontal edges|", "blur"], size=2.2)
+plt.show()
+
+# %% [markdown]
+# The vertical filter finds the pillars and the sides of the tower, the horizontal one
+# the edges of the roofs; the blur softens everything. The same
+# filter, slid over the whole image: that is *weight sharing*, one reason a convolution
+# needs so few parameters (here 3 × 9 weights, for any image size).
+#
+# **Channels are filters too.** A filter spans all input channels. The gray photo
+# itself is a 1×1 convolution of the colour photo with the three weights
+# (0.299, 0.587, 0.114), one per channel:
+
+# %%
+color = sample_image("china")              # (3, H, W)
+to_gray = Convolution(np.array([0.299, 0.587, 0.114], dtype=np.float32).reshape(1, 3, 1, 1),
+                      np.zeros(1, dtype=np.float32))
+gray = to_gray.forward(color[None])[0, 0]
+assert np.allclose(gray, sample_image("china", gray=True), atol=1e-6)
+print(color.shape, "->", gray.shape)
+
+# %% [markdown]
+# ## Exercises
+#
+# ### Exercise 1: the shapes inside the forward pass
+# A batch `x` of shape `(8, 3, 32, 32)` goes through a layer with filters `(16, 3, 5, 5)`,
+# padding 2, stride 1. Give the shapes of `col` and of `col_W` as a tuple of two
+# tuples: `((rows, cols), (rows, cols))`.
+
+# %%
+shapes_answer = None  # your answer
+
+# %%
+x_ex = np.zeros((8, 3, 32, 32))
+expected_shapes = (im2col(x_ex, 5, 5, 1, 2).shape, np.zeros((16, 3, 5, 5)).reshape(16, -1).T.shape)
+check("shapes of col and col_W", shapes_answer, expected_shapes,
+      why="col: N*OH*OW = 8*32*32 = 8192 windows of C*FH*FW = 75 numbers; col_W: 75 weights per filter, 16 filters",
+      hint="'same' padding keeps 32×32; a row of col is one window, a column of col_W one filter")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+solution_shapes = ((8 * 32 * 32, 3 * 5 * 5), (3 * 5 * 5, 16))
+
+# %%
+assert check("shapes of col and col_W", solution_shapes, expected_shapes)
+
+# %% [markdown]
+# ### Exercise 2: the bias gradient
+# Write `conv_db(dout)` that returns the gradient of the biases, shape `(FN,)`, for an
+# upstream gradient `dout` of shape `(N, FN, OH, OW)`.
+
+# %%
+def conv_db(dout):
+    # your code here
+    return None
+
+
+# %%
+def library_db(dout):
+    """The bias gradient computed by cnnlib's layer, for a dout of this shape."""
+    N_, FN_, OH_, OW_ = dout.shape
+    lib = Convolution(np.zeros((FN_, 1, 1, 1)), np.zeros(FN_))
+    lib.forward(np.zeros((N_, 1, OH_, OW_)))
+    lib.backward(dout)
+    return lib.grads["b"]
+
+
+douts = [rng.standard_normal(shape) for shape in [(1, 1, 2, 2), (2, 3, 4, 5), (5, 8, 3, 3)]]
+cases_db = [((d,), library_db(d)) for d in douts]
+check_function(conv_db, cases_db, hint="each bias was added at every position of every image")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+def solution_conv_db(dout):
+    return dout.sum(axis=(0, 2, 3))
+
+
+# %%
+assert check_function(solution_conv_db, cases_db)
+
+# %% [markdown]
+# ### Exercise 3: design a filter
+# Make a 3×3 filter `my_filter` that finds **horizontal** edges where the image gets
+# **brighter going down**: a positive response on such an edge, and 0 on flat regions
+# and on vertical edges.
+
+# %%
+my_filter = None  # your answer: a (3, 3) array
+
+# %%
+def respond(filt, image):
+    """Response of a (3, 3) filter to a (H, W) image, no padding."""
+    layer = Convolution(np.asarray(filt, dtype=np.float64).reshape(1, 1, 3, 3), np.zeros(1))
+    return layer.forward(image[None, None].astype(np.float64))[0, 0]
+
+
+flat, down = np.ones((8, 8)), np.zeros((8, 8))
+down[4:] = 1.0                                   # dark top, bright bottom
+claims_filter = [("it has shape (3, 3)", lambda f: np.shape(f) == (3, 3)),
+                 ("a flat image gives 0 everywhere", lambda f: np.allclose(respond(f, flat), 0)),
+                 ("a vertical edge gives 0 everywhere", lambda f: np.allclose(respond(f, down.T), 0)),
+                 ("the dark-to-bright edge going down gives a positive response",
+                  lambda f: respond(f, down).max() > 0 and respond(f, down).min() >= 0)]
+check_claims("horizontal edge filter", my_filter, claims_filter,
+             why="rows weighted -1 above and +1 below: flat regions cancel, only a change from top to bottom remains",
+             hint="start from the horizontal Sobel filter above; which sign does its response have on this edge?")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+solution_filter = -horizontal  # [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]
+
+# %%
+assert check_claims("horizontal edge filter", solution_filter, claims_filter)
+
+# %% [markdown]
+# ### Exercise 4: the input gradient by reasoning
+# A 5×5 one-channel input, one 3×3 filter of all ones, stride 1, no padding, and the
+# loss $L = \sum$ out (so `dout` is all ones). What are $\partial L / \partial x$ at the
+# corner `(0, 0)` and at the centre `(2, 2)`? Give a tuple of two numbers.
+
+# %%
+dx_answer = None  # your answer, e.g. (0, 0)
+
+# %%
+ones_layer = Convolution(np.ones((1, 1, 3, 3)), np.zeros(1))
+ones_layer.forward(np.zeros((1, 1, 5, 5)))
+dx_ones = ones_layer.backward(np.ones((1, 1, 3, 3)))[0, 0]
+check("dL/dx at (0, 0) and (2, 2)", dx_answer, (dx_ones[0, 0], dx_ones[2, 2]),
+      why="each window containing the pixel adds weight 1 × dout 1: the corner is in 1 window, the centre in all 9",
+      hint="how many of the 3×3 windows contain the pixel? (col2im adds their contributions)")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+solution_dx = (1, 9)
+
+# %%
+assert check("dL/dx at (0, 0) and (2, 2)", solution_dx, (dx_ones[0, 0], dx_ones[2, 2]))
+
+# %% [markdown]
+# ## Summary
+# - Forward: `col = im2col(x)`, `out = col @ W.reshape(FN, -1).T + b`, then
+#   `reshape(N, OH, OW, FN).transpose(0, 3, 1, 2)` back to NCHW.
+# - Backward: the middle step is an Affine layer, so `db` sums `dout`, `dW = colᵀ · dout`
+#   reshaped, `dcol = dout · col_Wᵀ`, and `dx = col2im(dcol)` adds up the copies.
+# - Check gradients numerically in float64; a relative error below $10^{-7}$ means the
+#   backward pass is right.
+# - Hand-made filters already find edges and blur; a CNN *learns* its filters.
+#
+# **Next:** [04 Pooling](04_pooling.ipynb).

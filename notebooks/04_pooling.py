@@ -1,0 +1,481 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 Pooling
+#
+# A convolution layer finds local patterns. A **pooling** layer (プーリング) then
+# summarizes each small window of its output by one number, usually the maximum. This
+# shrinks the maps, and it makes them change less when the input moves by a pixel.
+#
+# **Learning goals.** After this notebook you can
+# - compute max and average pooling forward by hand and through im2col;
+# - implement their backward passes: max routes the gradient to the argmax, average
+#   spreads it evenly;
+# - state and check three properties: no parameters, channels unchanged, robustness to
+#   small shifts (measured on digits);
+# - explain overlapping pooling (3×3 windows, stride 2) as in AlexNet.
+#
+# This follows *Deep Learning from Scratch*, sections 7.3 and 7.4.4.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import cnnlib
+from cnnlib import check_layer, col2im, im2col
+from cnnlib.datasets import load_mnist
+from cnnlib.exercises import check, check_function
+from cnnlib.layers import Convolution, Pooling
+from cnnlib.viz import draw_matrix
+
+plt.rcParams["figure.dpi"] = 72
+rng = np.random.default_rng(0)
+
+# %% [markdown]
+# ## 1. Max and average pooling, forward
+# The book's example: a 4×4 input, 2×2 windows, stride 2. The windows do not overlap;
+# **max pooling** keeps the largest number of each.
+
+# %%
+x = np.array([[1, 2, 1, 0],
+              [0, 1, 2, 3],
+              [3, 0, 1, 2],
+              [2, 4, 0, 1]], dtype=np.float64)
+out_max = np.array([[x[i:i + 2, j:j + 2].max() for j in (0, 2)] for i in (0, 2)])
+print(out_max)
+assert (out_max == [[2, 3], [4, 2]]).all()  # the book's result
+
+# %% [markdown]
+# **Average pooling** keeps the mean instead:
+
+# %%
+out_avg = np.array([[x[i:i + 2, j:j + 2].mean() for j in (0, 2)] for i in (0, 2)])
+print(out_avg)
+assert (out_avg == [[1, 1.5], [2.25, 1]]).all()
+
+# %%
+colors = ["tab:blue", "tab:orange", "tab:green", "tab:purple"]
+corners = [(0, 0), (0, 2), (2, 0), (2, 2)]
+fig, axes = plt.subplots(1, 3, figsize=(7.5, 2.6), layout="constrained")
+draw_matrix(axes[0], x, highlight=[(i, j, 2, 2, c) for (i, j), c in zip(corners, colors)], title="input, 2×2 windows")
+draw_matrix(axes[1], out_max, highlight=[(i // 2, j // 2, 1, 1, c) for (i, j), c in zip(corners, colors)],
+            title="max pooling")
+draw_matrix(axes[2], out_avg, highlight=[(i // 2, j // 2, 1, 1, c) for (i, j), c in zip(corners, colors)],
+            title="average pooling")
+plt.show()
+
+# %% [markdown]
+# The library's `Pooling(pool_h, pool_w, stride, pad, mode)` works on `(N, C, H, W)`
+# batches. The window and the stride are usually equal (2×2 with stride 2): pass both.
+
+# %%
+assert (Pooling(2, 2, stride=2).forward(x[None, None])[0, 0] == out_max).all()
+assert (Pooling(2, 2, stride=2, mode="average").forward(x[None, None])[0, 0] == out_avg).all()
+print("cnnlib agrees")
+
+# %% [markdown]
+# ## 2. Forward through im2col
+# The book reuses im2col. One subtlety: a row of `im2col` holds the windows of **all
+# channels** side by side (order `(c, ph, pw)`), but pooling works channel by channel.
+# A `reshape(-1, PH*PW)` cuts every row into C rows, one per channel; then the max (or
+# mean) of each row is one output number.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+N, C, H, W, PH, PW, S = 2, 3, 4, 4, 2, 2, 2
+x = rng.standard_normal((N, C, H, W))
+OH, OW = cnnlib.conv_output_size(H, PH, S), cnnlib.conv_output_size(W, PW, S)
+col = im2col(x, PH, PW, S)                  # (N*OH*OW, C*PH*PW)
+col_c = col.reshape(-1, PH * PW)            # (N*OH*OW*C, PH*PW): one window of one channel per row
+out = col_c.max(axis=1).reshape(N, OH, OW, C).transpose(0, 3, 1, 2)
+print("col  ", col.shape)
+print("col_c", col_c.shape)
+print("out  ", out.shape)
+
+# %% [markdown]
+# After the reshape, rows come in the order `(n, oh, ow, c)`, so the result is reshaped
+# to `(N, OH, OW, C)` and transposed to NCHW, as in the convolution layer.
+
+# %%
+assert (col_c[1] == x[0, 1, 0:2, 0:2].ravel()).all()  # row 1: image 0, window (0, 0), channel 1
+assert np.allclose(out, Pooling(PH, PW, S).forward(x))
+
+# %% [markdown]
+# ## 3. Backward
+# **Max:** the output is the largest input of the window; the others did not matter. A
+# small change of the winner changes the output by the same amount, a small change of
+# any other input changes nothing. So the gradient goes to the **argmax** (as ReLU lets
+# gradients through only where the input was positive) and the other inputs get 0.
+#
+# **Average:** the output is $\frac{1}{PH \cdot PW}\sum$ of the window, so **every**
+# input of the window gets $\frac{1}{PH \cdot PW}$ of the gradient.
+#
+# The book's pooling layer with both modes, forward and backward, through im2col and
+# col2im:
+
+# %%
+class BookPooling:
+    """Max or average pooling, as in Deep Learning from Scratch 7.4.4 (no padding).
+
+    forward: x (N, C, H, W) -> (N, C, OH, OW); backward: dout (N, C, OH, OW) -> dx (N, C, H, W).
+    """
+
+    def __init__(self, pool_h, pool_w, stride=1, mode="max"):
+        self.pool_h, self.pool_w, self.stride, self.mode = pool_h, pool_w, stride, mode
+        self.params, self.grads = {}, {}  # no parameters
+
+    def forward(self, x, train=True):
+        N, C, H, W = x.shape
+        OH = cnnlib.conv_output_size(H, self.pool_h, self.stride)
+        OW = cnnlib.conv_output_size(W, self.pool_w, self.stride)
+        col = im2col(x, self.pool_h, self.pool_w, self.stride).reshape(-1, self.pool_h * self.pool_w)
+        self.x_shape = x.shape
+        if self.mode == "max":
+            self.arg_max = col.argmax(axis=1)          # which input of each window won
+            out = col.max(axis=1)
+        else:
+            out = col.mean(axis=1)
+        return out.reshape(N, OH, OW, C).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        size = self.pool_h * self.pool_w
+        dout = dout.transpose(0, 2, 3, 1).ravel()      # (N*OH*OW*C,), the rows' order
+        dcol = np.zeros((dout.size, size))
+        if self.mode == "max":
+            dcol[np.arange(dout.size), self.arg_max] = dout  # only the winner gets it
+        else:
+            dcol[:] = dout[:, None] / size                   # everyone gets an equal share
+        N, C = self.x_shape[:2]
+        dcol = dcol.reshape(-1, C * size)                    # back to im2col's rows
+        return col2im(dcol, self.x_shape, self.pool_h, self.pool_w, self.stride)
+
+
+# %% [markdown]
+# On the book's example with `dout = [[1, 2], [3, 4]]`: max pooling puts each number on
+# the winner of its window (2, 3, 4, 2 in the input), average pooling spreads a quarter
+# of it over the window.
+
+# %%
+x_book = np.array([[1, 2, 1, 0], [0, 1, 2, 3], [3, 0, 1, 2], [2, 4, 0, 1]], dtype=np.float64)[None, None]
+dout_book = np.array([[1.0, 2.0], [3.0, 4.0]])[None, None]
+max_layer, avg_layer = BookPooling(2, 2, 2, "max"), BookPooling(2, 2, 2, "average")
+max_layer.forward(x_book)
+avg_layer.forward(x_book)
+dx_max, dx_avg = max_layer.backward(dout_book), avg_layer.backward(dout_book)
+print("dx, max:\n", dx_max[0, 0])
+print("dx, average:\n", dx_avg[0, 0])
+assert (dx_max[0, 0] == [[0, 1, 0, 0], [0, 0, 0, 2], [0, 0, 0, 4], [0, 3, 0, 0]]).all()
+assert (dx_avg[0, 0] == np.kron([[1, 2], [3, 4]], np.full((2, 2), 0.25))).all()
+
+# %%
+fig, axes = plt.subplots(1, 4, figsize=(10, 2.6), layout="constrained")
+draw_matrix(axes[0], x_book[0, 0], title="input")
+draw_matrix(axes[1], dout_book[0, 0], cmap="Oranges", title="dout")
+draw_matrix(axes[2], dx_max[0, 0], cmap="Oranges", title="dx, max: to the argmax")
+draw_matrix(axes[3], dx_avg[0, 0], cmap="Oranges", title="dx, average: spread")
+plt.show()
+
+# %% [markdown]
+# (If a window has two equal maxima, `argmax` picks the first; the gradient then goes
+# to that one only. Ties are measure-zero for real-valued data.)
+#
+# Our teaching version agrees with `cnnlib`'s `Pooling`, for both modes and several
+# sizes:
+
+# %%
+for shape, (PH, PW, S) in [((2, 3, 4, 4), (2, 2, 2)), ((1, 2, 6, 8), (3, 2, 1)), ((3, 1, 9, 9), (3, 3, 2))]:
+    for mode in ("max", "average"):
+        x = rng.standard_normal(shape)
+        ours, lib = BookPooling(PH, PW, S, mode), Pooling(PH, PW, S, mode=mode)
+        y = ours.forward(x)
+        assert np.allclose(y, lib.forward(x))
+        dout = rng.standard_normal(y.shape)
+        assert np.allclose(ours.backward(dout), lib.backward(dout))
+print("forward and backward agree")
+
+# %% [markdown]
+# And both pass the numerical gradient check (float64; random inputs have no ties):
+
+# %%
+x = rng.standard_normal((2, 3, 6, 6))
+for layer in [BookPooling(2, 2, 2, "max"), BookPooling(2, 2, 2, "average"),
+              Pooling(2, 2, stride=2), Pooling(3, 3, stride=1, pad=1, mode="average")]:
+    errors = check_layer(layer, x, rng=0)
+    print(f"{type(layer).__name__:12s} {layer.mode:8s} dx relative error {errors['x']:.1e}")
+    assert errors["x"] < 1e-7
+
+# %% [markdown]
+# ## 4. Three properties
+# **No parameters.** Pooling only takes a max or a mean: nothing to learn, nothing in
+# `params`. A 3×3 convolution from 16 to 16 channels, for comparison:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+conv = Convolution(np.zeros((16, 16, 3, 3)), np.zeros(16), pad=1)
+pool = Pooling(2, 2, stride=2)
+count = {name: sum(p.size for p in layer.params.values()) for name, layer in [("conv 3x3", conv), ("pool 2x2", pool)]}
+print(count)
+assert pool.params == {} and count["conv 3x3"] == 16 * 16 * 9 + 16
+
+# %% [markdown]
+# **Channels unchanged.** Each channel is pooled on its own: `(N, C, H, W) → (N, C, OH, OW)`,
+# and pooling one channel alone gives the same map.
+
+# %%
+x = rng.standard_normal((4, 16, 28, 28))
+y = pool.forward(x)
+print(x.shape, "->", y.shape)
+assert y.shape == (4, 16, 14, 14)
+assert np.allclose(pool.forward(x[:, 5:6]), y[:, 5:6])
+
+# %% [markdown]
+# **Robust to small shifts.** Move a digit one pixel to the right. Many pixels change,
+# but a 2×2 window often still contains the same maximum, so the pooled map changes
+# less. Let us measure it on 500 digits, with the relative change
+# $\lVert f(\text{shifted}) - f(x)\rVert / \lVert f(x)\rVert$ (averaged over the
+# digits) for different features $f$:
+
+# %%
+(x_train, _), _ = load_mnist(source="embedded")
+digits = x_train[:500].astype(np.float64)
+
+
+def shift_right(images, pixels=1):
+    """Shift (N, C, H, W) images to the right, filling the left columns with zeros."""
+    out = np.zeros_like(images)
+    out[..., pixels:] = images[..., :-pixels]
+    return out
+
+
+def relative_change(f, images):
+    """Mean over images of |f(shifted) - f(x)| / |f(x)|."""
+    a, b = f(images), f(shift_right(images))
+    diff = np.linalg.norm((b - a).reshape(len(a), -1), axis=1)
+    return float(np.mean(diff / np.linalg.norm(a.reshape(len(a), -1), axis=1)))
+
+
+# %% [markdown]
+# The features: the pixels themselves, and edge maps (the two Sobel filters of notebook
+# 03, then ReLU), each without pooling and after 2×2 or 4×4 max pooling, or 2×2 average
+# pooling:
+
+# %%
+sobel = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float64)
+edge_conv = Convolution(np.stack([sobel, sobel.T])[:, None], np.zeros(2), pad=1)
+
+
+def edges(images):
+    return np.maximum(edge_conv.forward(images), 0)  # (N, 2, 28, 28)
+
+
+features = {
+    "pixels": lambda a: a,
+    "pixels, max 2x2": lambda a: Pooling(2, 2, stride=2).forward(a),
+    "pixels, max 4x4": lambda a: Pooling(4, 4, stride=4).forward(a),
+    "pixels, average 2x2": lambda a: Pooling(2, 2, stride=2, mode="average").forward(a),
+    "edges": edges,
+    "edges, max 2x2": lambda a: Pooling(2, 2, stride=2).forward(edges(a)),
+    "edges, max 4x4": lambda a: Pooling(4, 4, stride=4).forward(edges(a)),
+}
+changes = {name: relative_change(f, digits) for name, f in features.items()}
+for name, value in changes.items():
+    print(f"{name:20s} {value:.3f}")
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
+bar_colors = ["tab:blue" if "," in name else "tab:gray" for name in changes]  # blue: pooled
+ax.barh(list(changes), list(changes.values()), color=bar_colors)
+ax.invert_yaxis()
+ax.set_xlabel("relative change after a 1-pixel shift")
+ax.set_title("pooling makes features less sensitive to small shifts")
+plt.show()
+
+# %%
+for base in ["pixels", "edges"]:
+    assert changes[f"{base}, max 2x2"] < changes[base]
+    assert changes[f"{base}, max 4x4"] < changes[f"{base}, max 2x2"]
+assert changes["pixels, average 2x2"] < changes["pixels"]
+
+# %% [markdown]
+# Pooling does not make the features *invariant*: they still change by a third or more.
+# It makes them *less sensitive*, and bigger windows more so, at the price of a coarser
+# map (4×4 pooling leaves 7×7 of the 28×28). Stacking convolutions and pooling layers
+# builds up this robustness layer after layer.
+
+# %% [markdown]
+# ## 5. Overlapping pooling (AlexNet)
+# AlexNet (Krizhevsky, Sutskever and Hinton, 2012) pools with **3×3 windows and stride
+# 2**, so neighbouring windows overlap by one row or column. The paper reports that
+# this lowered the error rates slightly (by 0.4% top-1) compared with 2×2 windows and
+# stride 2, which give outputs of the same size. On its 55×55 maps:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("3x3, stride 2:", cnnlib.conv_output_size(55, 3, stride=2))
+print("2x2, stride 2:", cnnlib.conv_output_size(55, 2, stride=2, strict=False), "(floored: 53/2 is not whole)")
+assert cnnlib.conv_output_size(55, 3, stride=2) == 27
+
+# %% [markdown]
+# With overlap, some inputs belong to two windows, or even four:
+
+# %%
+coverage = col2im(np.ones((16, 9)), (1, 1, 9, 9), 3, 3, stride=2)[0, 0]
+print(coverage.astype(int))
+assert set(np.unique(coverage)) == {1, 2, 4}
+
+# %%
+fig, ax = plt.subplots(figsize=(3.4, 3.4), layout="constrained")
+draw_matrix(ax, coverage, fmt="{:.0f}", cmap="Oranges", title="windows per input, 3×3 stride 2")
+plt.show()
+
+# %% [markdown]
+# In the backward pass, an input that is the maximum of several windows receives the
+# gradient of each of them: col2im's `+=` adds them up. A peak in the middle of a 5×5
+# input wins all four 3×3 windows:
+
+# %%
+x = np.zeros((1, 1, 5, 5))
+x[0, 0, 2, 2] = 1.0
+overlap = Pooling(3, 3, stride=2)
+print(overlap.forward(x)[0, 0])
+dx = overlap.backward(np.ones((1, 1, 2, 2)))
+print(dx[0, 0])
+assert dx[0, 0, 2, 2] == 4 and dx.sum() == 4
+
+# %%
+errors = check_layer(Pooling(3, 3, stride=2), rng.standard_normal((2, 3, 9, 9)), rng=0)
+print(f"overlapping max pooling, dx relative error {errors['x']:.1e}")
+assert errors["x"] < 1e-7
+
+# %% [markdown]
+# ## Exercises
+#
+# ### Exercise 1: max pooling by hand
+# Max-pool this 4×4 input with 2×2 windows and stride 2. Give the 2×2 result as a NumPy
+# array (or a nested list).
+
+# %%
+x_ex = np.array([[5, 1, 0, 2],
+                 [3, 2, 7, 1],
+                 [0, 8, 1, 1],
+                 [4, 2, 6, 9]], dtype=np.float64)
+pooled_answer = None  # your answer, e.g. [[0, 0], [0, 0]]
+
+# %%
+expected_pooled = Pooling(2, 2, stride=2).forward(x_ex[None, None])[0, 0]
+check("2x2 max pooling", pooled_answer, expected_pooled,
+      why="the largest of each 2×2 block: 5, 7 on top; 8, 9 below",
+      hint="split the input into four 2×2 blocks and take the largest number of each")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+solution_pooled = x_ex.reshape(2, 2, 2, 2).max(axis=(1, 3))  # blocks: (row block, row, col block, col)
+
+# %%
+assert check("2x2 max pooling", solution_pooled, expected_pooled)
+
+# %% [markdown]
+# ### Exercise 2: max pooling backward
+# Write `max_pool_backward_2d(x, dout)` for one 2-D map `x` of shape `(H, W)` (H and W
+# even), 2×2 windows and stride 2. `dout` has shape `(H/2, W/2)`; return `dx` of shape
+# `(H, W)`. Loops are fine.
+
+# %%
+def max_pool_backward_2d(x, dout):
+    # your code here
+    return None
+
+
+# %%
+def library_dx(x, dout):
+    """dx of cnnlib's 2x2 max pooling for one 2-D map."""
+    lib = Pooling(2, 2, stride=2)
+    lib.forward(x[None, None])
+    return lib.backward(dout[None, None])[0, 0]
+
+
+pairs = [(x_book[0, 0], dout_book[0, 0])] + [(rng.standard_normal((h, w)), rng.standard_normal((h // 2, w // 2)))
+                                             for h, w in [(2, 2), (4, 6), (8, 8)]]
+cases_backward = [((xx, dd), library_dx(xx, dd)) for xx, dd in pairs]
+check_function(max_pool_backward_2d, cases_backward,
+               hint="for each window, find the position of its maximum (np.argmax + np.unravel_index)")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+def solution_max_pool_backward_2d(x, dout):
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            window = x[2 * i:2 * i + 2, 2 * j:2 * j + 2]
+            r, c = np.unravel_index(np.argmax(window), window.shape)
+            dx[2 * i + r, 2 * j + c] = dout[i, j]
+    return dx
+
+
+# %%
+assert check_function(solution_max_pool_backward_2d, cases_backward)
+
+# %% [markdown]
+# ### Exercise 3: shapes and parameters
+# A batch of shape `(8, 16, 32, 32)` goes through 2×2 max pooling with stride 2. Give the
+# output shape and the number of parameters of the layer, as a tuple `(shape, n_params)`.
+
+# %%
+pool_answer = None  # your answer, e.g. ((1, 2, 3, 4), 5)
+
+# %%
+pool_ex = Pooling(2, 2, stride=2)
+expected_pool = (pool_ex.forward(np.zeros((8, 16, 32, 32))).shape, sum(p.size for p in pool_ex.params.values()))
+check("pooling shape and parameters", pool_answer, expected_pool,
+      why="N and C stay, H and W halve; a max has nothing to learn",
+      hint="pooling works channel by channel; what would it learn?")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+solution_pool = ((8, 16, 16, 16), 0)
+
+# %%
+assert check("pooling shape and parameters", solution_pool, expected_pool)
+
+# %% [markdown]
+# ### Exercise 4: AlexNet's last pooling
+# AlexNet's last pooling layer takes 13×13 maps, with 3×3 windows and stride 2. What is
+# the output size (one number, for a square map)?
+
+# %%
+alexnet_answer = None  # your answer: a number
+
+# %%
+check("13x13, 3x3 windows, stride 2", alexnet_answer, cnnlib.conv_output_size(13, 3, stride=2),
+      why="(13 - 3) / 2 + 1 = 6: the 6×6×256 maps that AlexNet flattens into its first fully-connected layer",
+      hint="the formula of notebook 01 holds for pooling windows too")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+solution_alexnet = (13 - 3) // 2 + 1
+
+# %%
+assert check("13x13, 3x3 windows, stride 2", solution_alexnet, cnnlib.conv_output_size(13, 3, stride=2))
+
+# %% [markdown]
+# ## Summary
+# - Pooling summarizes each window by its max (or mean), channel by channel; the output
+#   size follows the same formula as a convolution.
+# - Backward: max pooling routes the gradient to the argmax of each window, average
+#   pooling spreads it evenly; where windows overlap, col2im adds the contributions.
+# - No parameters, channels unchanged, and features that change less under small
+#   shifts (less, not zero: we measured it).
+# - AlexNet's overlapping pooling (3×3, stride 2) gives the same output size as 2×2 with
+#   stride 2, with windows that share a row or a column.
+#
+# **Next:** putting convolution, ReLU and pooling together into a network that reads
+# digits.

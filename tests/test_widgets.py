@@ -1,0 +1,171 @@
+"""The output-size explorer: its text, its suggestions, and the widget driven by slider values."""
+
+import base64
+import itertools
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from cnnlib import conv_output_size  # noqa: E402
+from cnnlib.widgets import SLIDER_RANGES, explain_output_size, output_size_explorer, suggestions  # noqa: E402
+
+widgets = pytest.importorskip("ipywidgets")
+
+
+# --- the text ----------------------------------------------------------------------------
+
+def test_dividing_case_shows_size_and_formula():
+    text = explain_output_size(28, 28, 5, 5, 0, 1)
+    assert text.splitlines()[0] == "Output size: 24 × 24"
+    assert "(28 + 2×0 − 5) / 1 + 1 = 23/1 + 1 = 24" in text
+    assert "not divisible" not in text and "Suggestions:" not in text
+
+
+@pytest.mark.parametrize("H, W, FH, FW, P, S, OH, OW", [
+    (4, 4, 3, 3, 1, 1, 4, 4),      # the book's cases
+    (7, 7, 3, 3, 0, 2, 3, 3),
+    (28, 31, 5, 5, 2, 3, 10, 11),
+])
+def test_book_cases(H, W, FH, FW, P, S, OH, OW):
+    assert explain_output_size(H, W, FH, FW, P, S).splitlines()[0] == f"Output size: {OH} × {OW}"
+
+
+def test_non_dividing_case_explains_flooring_and_unseen_rows():
+    text = explain_output_size(28, 28, 5, 5, 0, 2)
+    assert text.startswith("Output size: 12 × 12 after flooring (the formula gives 12.50 × 12.50)")
+    assert "23 is not divisible by S = 2" in text
+    assert "Flooring (PyTorch's rule) gives OH = 12; input row 27 is never seen." in text
+    assert "input column 27 is never seen" in text
+    assert "Suggestions:" in text
+    # 28 - 5 is odd: no pad helps with an even stride, say so and offer strides and filters
+    assert "no padding works with S = 2" in text
+    assert "S = 1 with P = 0 → output 24 × 24" in text
+    assert "FH = 4 or 6" in text and "FW = 4 or 6" in text
+
+
+def test_non_dividing_case_suggests_a_pad_when_one_exists():
+    text = explain_output_size(7, 7, 3, 3, 0, 3)
+    assert "4 is not divisible by S = 3" in text
+    assert "P = 1 with S = 3 → output 3 × 3" in text
+    assert "S = 2 with P = 0 → output 3 × 3" in text
+
+
+def test_only_one_dimension_does_not_divide():
+    text = explain_output_size(28, 29, 5, 5, 0, 2)
+    assert text.startswith("Output size: 12 × 13 after flooring (the formula gives 12.50 × 13)")
+    assert "Height: 28 + 2×0 − 5 = 23 is not divisible" in text
+    assert "Width:" not in text
+    assert "FH = 4 or 6" in text and "FW =" not in text
+
+
+def test_several_unseen_rows_are_shown_as_a_range():
+    # 10 - 3 = 7, stride 5: windows at 0 and 5 cover rows 0..7; rows 8, 9 never seen
+    text = explain_output_size(10, 10, 3, 3, 0, 5)
+    assert "input rows 8–9 are never seen" in text
+
+
+def test_only_padding_left_out():
+    # 4 + 4 - 3 = 5, stride 2: the last padded row is lost, but it is padding
+    text = explain_output_size(4, 4, 3, 3, 2, 2)
+    assert "only padding is left out, every input row is still seen" in text
+
+
+def test_filter_larger_than_padded_input_is_explained():
+    text = explain_output_size(5, 5, 9, 3, 1, 1)
+    assert text.startswith("No output: the filter does not fit")
+    assert "FH = 9 is larger than the padded height H + 2P = 5 + 2×1 = 7" in text
+    assert "P ≥ 2" in text
+
+
+def test_invalid_numbers_are_explained_not_raised():
+    assert explain_output_size(5, 5, 3, 3, 0, 0).startswith("No output: stride must be >= 1")
+    assert explain_output_size(5, 5, 3, 3, -1, 1).startswith("No output:")
+
+
+def test_never_raises_and_agrees_with_conv_output_size():
+    for H, FH, P, S in itertools.product(range(1, 9), range(1, 7), range(0, 3), range(1, 5)):
+        text = explain_output_size(H, H + 1, FH, FH, P, S)
+        if FH > H + 2 * P:
+            assert text.startswith("No output")
+            continue
+        OH = conv_output_size(H, FH, S, P, strict=False)
+        OW = conv_output_size(H + 1, FH, S, P, strict=False)
+        assert text.startswith(f"Output size: {OH} × {OW}")
+        divides = (H + 2 * P - FH) % S == 0 and (H + 1 + 2 * P - FH) % S == 0
+        assert ("Suggestions:" in text) == (not divides)
+
+
+# --- suggestions -------------------------------------------------------------------------
+
+def test_suggestions_make_both_dimensions_divide():
+    for H, W, FH, FW, P, S in [(28, 28, 5, 5, 0, 2), (7, 9, 3, 3, 1, 3), (30, 28, 4, 5, 1, 4), (13, 17, 2, 3, 0, 3)]:
+        sug = suggestions(H, W, FH, FW, P, S)
+        for p in sug["pads"]:
+            assert (H + 2 * p - FH) % S == 0 and (W + 2 * p - FW) % S == 0 and p != P
+        for s in sug["strides"]:
+            assert (H + 2 * P - FH) % s == 0 and (W + 2 * P - FW) % s == 0 and s != S
+        for f in sug["FH"]:
+            assert (H + 2 * P - f) % S == 0
+        assert sug["strides"], "stride 1 always works, so there is always a stride to suggest"
+
+
+def test_suggested_pads_are_the_nearest():
+    # 7 + 2p - 3 divisible by 3 for p = 1, 4, 7, ...
+    assert suggestions(7, 7, 3, 3, 0, 3)["pads"] == [1]
+    assert suggestions(7, 7, 3, 3, 3, 3)["pads"] == [4, 1]
+
+
+# --- the widget, driven like a browser would ---------------------------------------------
+
+def png_of(explorer):
+    (output,) = explorer.figure.outputs
+    return base64.b64decode(output["data"]["image/png"])
+
+
+def test_explorer_builds_with_labelled_sliders():
+    explorer = output_size_explorer()
+    assert isinstance(explorer, widgets.VBox)
+    assert [s.description for s in explorer.sliders.values()] == ["H", "W", "FH", "FW", "P", "S"]
+    assert [(s.min, s.max) for s in explorer.sliders.values()] == list(SLIDER_RANGES.values())
+    assert isinstance(explorer.text, widgets.HTML) and isinstance(explorer.figure, widgets.Output)
+    assert "Output size: 24 × 24" in explorer.text.value
+    assert png_of(explorer).startswith(b"\x89PNG")
+
+
+def test_moving_sliders_updates_text_and_figure():
+    explorer = output_size_explorer()
+    before = png_of(explorer)
+    explorer.sliders["S"].value = 2
+    assert "Output size: 12 × 12 after flooring" in explorer.text.value
+    assert "not divisible" in explorer.text.value and "Suggestions:" in explorer.text.value
+    assert png_of(explorer) != before
+    explorer.sliders["FH"].value = 4
+    explorer.sliders["FW"].value = 4
+    assert "Output size: 13 × 13" in explorer.text.value
+    assert "not divisible" not in explorer.text.value
+
+
+def test_explorer_text_is_escaped_html():
+    explorer = output_size_explorer(H=7, W=7, FH=3, FW=3, P=0, S=3)
+    assert explorer.text.value.startswith('<pre class="output-size-text"')
+    assert "<b>Output size: 2 × 2 after flooring" in explorer.text.value
+    assert "→" in explorer.text.value and "<br" not in explorer.text.value
+    explorer.sliders["FH"].value = 12
+    assert "<b>No output: the filter does not fit inside the padded input.</b>" in explorer.text.value
+    assert "FH = 12 is larger than the padded height H + 2P = 7 + 2×0 = 7" in explorer.text.value
+
+
+def test_explorer_never_raises_at_slider_extremes():
+    explorer = output_size_explorer()
+    for name in ["H", "W", "FH", "FW", "P", "S"]:
+        for value in (SLIDER_RANGES[name][0], SLIDER_RANGES[name][1]):
+            explorer.sliders[name].value = value
+            assert explorer.text.value.startswith('<pre class="output-size-text"')
+            assert png_of(explorer).startswith(b"\x89PNG")
+    # H = W = 1, filter 15, pad 8, stride 8: the filter just fits (1 + 2×8 >= 15)
+    explorer.sliders["H"].value = explorer.sliders["W"].value = 1
+    assert "Output size: 1 × 1" in explorer.text.value
+    explorer.sliders["P"].value = 0
+    assert "No output: the filter does not fit" in explorer.text.value
