@@ -33,6 +33,7 @@ def main():
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--augment", type=int, default=0, help="random shifts of up to K pixels")
     p.add_argument("--seeds", default="0", help="comma-separated seeds")
+    p.add_argument("--weight-init", default="0.01", help="weight_init_std: the book's 0.01, or 'he'")
     p.add_argument("--mnist-dir", type=Path, default=DEFAULT_DIR)
     args = p.parse_args()
     if not (args.mnist_dir / "t10k-images-idx3-ubyte.gz").exists():
@@ -41,10 +42,11 @@ def main():
     x_train, t_train = np.concatenate([x_a, x_b]), np.concatenate([t_a, t_b])
     x_test, t_test = official_test_set(args.mnist_dir)
     print(f"train: {len(x_train):,} embedded digits; test: {len(x_test):,} official MNIST test digits; "
-          f"{args.epochs} epochs, shifts up to {args.augment} px")
+          f"{args.epochs} epochs, shifts up to {args.augment} px, weight_init_std={args.weight_init}")
     results = []
     for seed in (int(s) for s in args.seeds.split(",")):
-        net = SimpleConvNet(rng=seed)
+        init = args.weight_init if args.weight_init.isalpha() else float(args.weight_init)
+        net = SimpleConvNet(rng=seed, weight_init_std=init)
         trainer = Trainer(net, x_train, t_train, x_test, t_test, epochs=args.epochs, seed=seed,
                           augment_shift=args.augment, progress=False)
         start = time.perf_counter()
