@@ -10,11 +10,10 @@ import numpy as np
 __all__ = ["numerical_gradient", "numerical_gradient_array", "rel_error", "check_layer"]
 
 
-def numerical_gradient(f, x, h=1e-5):
-    """Gradient of the scalar function ``f()`` with respect to the array ``x``.
+def _centered_differences(f, x, h, difference):
+    """For each entry i of ``x``: ``difference(f(x + h e_i), f(x - h e_i)) / (2h)``.
 
-    ``x`` is changed in place one entry at a time and restored, so ``f`` must read it
-    (e.g. a layer's weights, or an input closed over). Returns an array like ``x``.
+    ``x`` is changed in place one entry at a time and restored.
     """
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
@@ -22,12 +21,21 @@ def numerical_gradient(f, x, h=1e-5):
         i = it.multi_index
         old = x[i]
         x[i] = old + h
-        f_plus = f()
+        plus = f()
         x[i] = old - h
-        f_minus = f()
+        minus = f()
         x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * h)
+        grad[i] = difference(plus, minus) / (2 * h)
     return grad
+
+
+def numerical_gradient(f, x, h=1e-5):
+    """Gradient of the scalar function ``f()`` with respect to the array ``x``.
+
+    ``x`` is changed in place one entry at a time and restored, so ``f`` must read it
+    (e.g. a layer's weights, or an input closed over). Returns an array like ``x``.
+    """
+    return _centered_differences(f, x, h, lambda plus, minus: plus - minus)
 
 
 def numerical_gradient_array(f, x, dout, h=1e-5):
@@ -38,18 +46,8 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     not touch cancel exactly instead of adding rounding noise (CS231n's
     ``eval_numerical_gradient_array``).
     """
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
-    for _ in it:
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + h
-        plus = np.array(f(), copy=True)
-        x[i] = old - h
-        minus = np.array(f(), copy=True)
-        x[i] = old
-        grad[i] = np.sum((plus - minus) * dout) / (2 * h)
-    return grad
+    return _centered_differences(lambda: np.array(f(), copy=True), x, h,
+                                 lambda plus, minus: np.sum((plus - minus) * dout))
 
 
 def rel_error(a, b):

@@ -131,3 +131,17 @@ def away_from_zero(rng, shape, margin=0.1, high=2.0):
     slopes of sigmoid and tanh away from 0, where a relative error means little.
     """
     return rng.uniform(margin, high, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def assert_layer_does_not_mutate(layer, x, rng):
+    """Run forward and backward on ``x``; assert x, dout and the parameters are unchanged."""
+    params_before = {k: v.copy() for k, v in layer.params.items()}
+    x_before = x.copy()
+    out = layer.forward(x, train=True)
+    dout = rng.standard_normal(out.shape)
+    dout_before = dout.copy()
+    layer.backward(dout)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(dout, dout_before)
+    for k, v in layer.params.items():
+        np.testing.assert_array_equal(v, params_before[k])

@@ -6,7 +6,7 @@ import pytest
 
 from cnnlib import check_layer
 from cnnlib.layers import Convolution, Pooling
-from tests.reference import (conv_backward_loop, conv_forward_loop, distinct_values, pool_backward_loop,
+from tests.reference import (assert_layer_does_not_mutate, conv_backward_loop, conv_forward_loop, distinct_values, pool_backward_loop,
                              pool_forward_loop)
 
 # The book's example (Deep Learning from Scratch, figures 7-3 to 7-6)
@@ -265,17 +265,7 @@ LAYERS = {
 def test_inputs_not_mutated(name):
     rng = np.random.default_rng(5)
     layer = LAYERS[name](rng, np.float64)
-    params_before = {k: v.copy() for k, v in layer.params.items()}
-    x = rng.standard_normal((2, 2, 5, 5))
-    x_before = x.copy()
-    out = layer.forward(x)
-    dout = rng.standard_normal(out.shape)
-    dout_before = dout.copy()
-    layer.backward(dout)
-    np.testing.assert_array_equal(x, x_before)
-    np.testing.assert_array_equal(dout, dout_before)
-    for k, v in layer.params.items():
-        np.testing.assert_array_equal(v, params_before[k])
+    assert_layer_does_not_mutate(layer, rng.standard_normal((2, 2, 5, 5)), rng)
 
 
 @pytest.mark.parametrize("name", LAYERS)

@@ -6,7 +6,7 @@ import pytest
 
 from cnnlib import check_layer
 from cnnlib.layers import LRN, BatchNormalization
-from tests.reference import lrn_forward_loop
+from tests.reference import assert_layer_does_not_mutate, lrn_forward_loop
 
 GRAD_TOL = 1e-7
 
@@ -186,17 +186,7 @@ SHAPES = {"bn_dense": (4, 3), "bn_conv": (3, 2, 2, 2), "lrn": (2, 4, 3, 3)}
 def test_inputs_not_mutated(name):
     rng = np.random.default_rng(9)
     layer = LAYERS[name](np.float64)
-    params_before = {k: v.copy() for k, v in layer.params.items()}
-    x = rng.standard_normal(SHAPES[name])
-    x_before = x.copy()
-    out = layer.forward(x, train=True)
-    dout = rng.standard_normal(out.shape)
-    dout_before = dout.copy()
-    layer.backward(dout)
-    np.testing.assert_array_equal(x, x_before)
-    np.testing.assert_array_equal(dout, dout_before)
-    for k, v in layer.params.items():
-        np.testing.assert_array_equal(v, params_before[k])
+    assert_layer_does_not_mutate(layer, rng.standard_normal(SHAPES[name]), rng)
 
 
 @pytest.mark.parametrize("name", LAYERS)
