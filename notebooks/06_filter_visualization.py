@@ -1,0 +1,563 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 What the filters learn
+#
+# Notebook 05 trained SimpleConvNet to read digits. Its first layer is 30 filters of
+# 5×5 weights, nothing more. What did they become? This notebook looks (CNNの可視化, book
+# section 7.6): at the filters before and after training, at what they respond to in a
+# digit and in a photograph, at filters of other sizes, and at the second layer of a
+# deeper network.
+#
+# **Learning goals.** After this notebook you can
+# - draw a layer's filters as the book does, each normalized on its own, and tell random
+#   filters from learned ones, with a number;
+# - compute and read the feature maps of the first layer, after ReLU and pooling;
+# - find the filters that detect vertical and horizontal edges (エッジ);
+# - say how the filter size changes what is learned;
+# - measure how second-layer features become more abstract than first-layer ones;
+# - explore all of this with the learned-filter explorer.
+
+# %%
+import os
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import cnnlib
+from cnnlib import Sequential, SimpleConvNet, summary
+from cnnlib.augment import random_shift
+from cnnlib.exercises import check, check_claims, check_function
+from cnnlib.filters import (explorer_images, first_layer_maps, layer_outputs, load_pretrained_history,
+                            load_pretrained_snapshots, normalize_filters)
+from cnnlib.layers import Affine, Convolution, Pooling, Relu
+from cnnlib.network_widgets import filter_figure, filter_view
+from cnnlib.train import Trainer
+from cnnlib.viz import show_images
+
+plt.rcParams["figure.dpi"] = 72
+QUICK = os.environ.get("CNNLIB_QUICK") == "1"  # CI sets it: fewer epochs, same code
+EPOCHS, SIZE_EPOCHS, DEEP_EPOCHS = (1, 1, 1) if QUICK else (20, 8, 10)
+if QUICK:
+    print("CNNLIB_QUICK=1: short mode, 1 epoch per training run; the numbers below are NOT the real results")
+
+data = cnnlib.load_mnist()
+(x_train, t_train), (x_test, t_test) = data
+print(data.info)
+
+# %% [markdown]
+# ## 1. Filters before and after training
+# The course ships the first-layer weights of a SimpleConvNet trained for 20 epochs with
+# the project's training command (`python -m cnnlib.train`, the book's settings), saved
+# after every epoch. Loading them takes a few milliseconds:
+
+# %%
+snapshots = load_pretrained_snapshots()
+record = load_pretrained_history()
+print(f"epochs: {list(snapshots)}")
+print(f"W1 {snapshots[20]['W1'].shape}, b1 {snapshots[20]['b1'].shape}")
+print(f"trained on: {record['data']}")
+print(f"test accuracy after 20 epochs: {record['test_acc'][-1]:.2%}")
+assert list(snapshots) == list(range(21)) and snapshots[20]["W1"].shape == (30, 1, 5, 5)
+
+# %% [markdown]
+# A filter's weights are small numbers of either sign. To draw one as a picture, the
+# book scales **each filter on its own** so that its smallest weight is black and its
+# largest white. (One common scale for all 30 would leave the weaker filters a flat grey.)
+
+# %%
+normalized = normalize_filters(snapshots[20]["W1"])
+print(normalized.shape, "every filter spans", normalized.min(axis=(1, 2, 3))[:3], "to",
+      normalized.max(axis=(1, 2, 3))[:3], "...")
+assert (normalized.min(axis=(1, 2, 3)) == 0).all() and (normalized.max(axis=(1, 2, 3)) == 1).all()
+
+# %% [markdown]
+# The book's figure 7-24: the 30 filters before training (random, drawn with standard
+# deviation 0.01) and after 20 epochs. White is a large weight, black a small (or very
+# negative) one.
+
+# %%
+show_images(normalize_filters(snapshots[0]["W1"]), ncols=15, size=0.55, suptitle="before training (epoch 0)")
+plt.show()
+show_images(normalized, ncols=15, size=0.55, suptitle="after training (epoch 20)")
+plt.show()
+
+# %% [markdown]
+# The random filters are salt and pepper. The trained ones have **structure**: smooth
+# light and dark regions, bars, blobs (ブロブ), transitions from dark to light. One way
+# to put a number on "structure": how similar are neighbouring weights? For random
+# filters a weight says nothing about its neighbour (correlation about 0); a smooth
+# filter's neighbours are alike (correlation near 1).
+
+# %%
+def neighbour_correlation(W):
+    """Correlation between horizontally and vertically adjacent weights of filters (FN, 1, FH, FW),
+    each filter's mean removed first."""
+    w = W[:, 0] - W[:, 0].mean(axis=(1, 2), keepdims=True)
+    left_top = np.concatenate([w[:, :, :-1].ravel(), w[:, :-1, :].ravel()])
+    right_bottom = np.concatenate([w[:, :, 1:].ravel(), w[:, 1:, :].ravel()])
+    return np.corrcoef(left_top, right_bottom)[0, 1]
+
+
+correlations = [neighbour_correlation(snapshots[e]["W1"]) for e in snapshots]
+print(f"neighbour correlation: epoch 0 {correlations[0]:.2f}, epoch 1 {correlations[1]:.2f}, "
+      f"epoch 20 {correlations[-1]:.2f}")
+assert abs(correlations[0]) < 0.15 and correlations[-1] > 0.5
+
+# %%
+fig, ax = plt.subplots(figsize=(5.5, 2.8), layout="constrained")
+ax.plot(list(snapshots), correlations, "o-")
+ax.set(xlabel="epoch", ylabel="neighbour correlation", title="the filters become smooth early", ylim=(-0.2, 1))
+plt.show()
+
+# %% [markdown]
+# Most of the structure appears in the first few epochs; later epochs refine it.
+
+# %% [markdown]
+# ## 2. The learned-filter explorer
+# Pick a training **epoch**, a **filter** and an input **image** (ten test digits and a
+# photograph). The explorer shows the filter, the image, the filter's response map (the
+# convolution plus the filter's bias: red is positive, blue negative), what is left
+# after ReLU, and after 2×2 max pooling: exactly what the first block of SimpleConvNet
+# passes on. The menu switches between the shipped run and, after section 3, your own.
+#
+# Things to try: a filter at epoch 0 and at epoch 20 on the same digit; a filter that is
+# dark on the left and light on the right, on the photo; a digit where a filter
+# responds almost nowhere. (The cell imports what it needs itself and opens from the
+# shipped weights in a fraction of a second, so it also works alone, e.g. as a Voilà app.)
+
+# %%
+from cnnlib.network_widgets import filter_explorer
+
+explorer = filter_explorer()
+explorer
+
+# %% [markdown]
+# Without a running kernel the sliders do not move; here is what the explorer shows
+# for filter 3 at epoch 5 on the digit 7:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+label, digit7 = explorer_images(photo=False)[7]
+view = filter_view(snapshots, 5, 3, digit7, label)
+print(view["text"].splitlines()[0])
+assert view["text"].startswith("filter 3, epoch 5")
+
+# %%
+print(view["text"].splitlines()[1])
+filter_figure(view, digit7)
+
+# %% [markdown]
+# ## 3. Your own run
+# Train the same network with the same settings as the shipped run, keeping a copy of
+# `W1` and `b1` after every epoch (`snapshot_epochs`), then add the run to the explorer
+# above: its menu **weights** now offers "your run".
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+own_network = SimpleConvNet(rng=0)
+own = Trainer(own_network, x_train, t_train, x_test, t_test, lr=0.001, epochs=EPOCHS, seed=0,
+              snapshot_epochs=range(EPOCHS + 1), snapshot_params=("W1", "b1"))
+own.train()
+print(f"test accuracy after {EPOCHS} epochs: {own.history['test_acc'][-1]:.2%} ({data.info.source} MNIST)")
+
+# %%
+explorer.add_run("your run", own.snapshots)
+assert explorer.runs.value == "your run" and explorer.sliders["epoch"].max == EPOCHS
+print(f"the explorer now shows your run: epochs 0 to {EPOCHS}")
+
+# %% [markdown]
+# Both runs start from the same random filters (`rng=0`), and the same seed shuffles the
+# batches in the same order:
+
+# %%
+assert np.array_equal(own.snapshots[0]["W1"], snapshots[0]["W1"])
+last = min(EPOCHS, 20)
+difference = np.abs(own.snapshots[last]["W1"] - snapshots[last]["W1"]).max()
+print(f"epoch 0: identical; epoch {last}: largest difference {difference:.1e} "
+      f"(your data: {data.info.source}, the shipped run: embedded)")
+
+# %% [markdown]
+# If both used the embedded digits, the two runs differ only by floating-point rounding
+# (for example after a faster convolution in the library changed the order of the
+# additions): tiny differences that grow a little over hundreds of updates. With the full
+# MNIST your filters are your own.
+
+# %% [markdown]
+# ## 4. Feature maps: what each filter responds to
+# Each filter slides over the image and gives one **feature map** (特徴マップ). On a
+# digit, the 30 maps of the trained filters (each map normalized on its own; white is
+# a strong response):
+
+# %%
+W20, b20 = snapshots[20]["W1"], snapshots[20]["b1"]
+label, digit = explorer_images(photo=False)[4]
+maps = first_layer_maps(W20, b20, digit)
+print({name: m.shape for name, m in maps.items()})
+assert maps["conv"].shape == (30, 24, 24) and maps["pool"].shape == (30, 12, 12)
+
+# %%
+show_images([digit] + list(maps["conv"]), titles=["input"] + [f"{k}" for k in range(30)], ncols=16, size=0.75)
+plt.show()
+
+# %% [markdown]
+# Every map is the digit seen through one filter: some light up on the strokes, some on
+# the background next to a stroke, some on one side of it only. After ReLU only the
+# positive part remains, and pooling halves the size. Filter 0, for instance:
+
+# %%
+show_images([maps["conv"][0], maps["relu"][0], maps["pool"][0]], titles=["conv + bias", "after ReLU", "after pooling"],
+            size=1.6, cmap="magma")
+plt.show()
+assert (maps["relu"] >= 0).all() and np.allclose(maps["relu"], np.maximum(maps["conv"], 0))
+
+# %% [markdown]
+# The filters were trained on white digits on black, yet they apply to any image. On a
+# photograph (scikit-learn's "china", as gray values in [0, 1], reduced from 427×640 to
+# 214×320 pixels):
+
+# %%
+photo = cnnlib.sample_image("china", gray=True, size=(214, 320))
+photo_maps = first_layer_maps(W20, b20, photo)
+print("photo", photo.shape, "-> feature maps", photo_maps["conv"].shape)
+assert photo_maps["conv"].shape == (30, 210, 316)
+
+# %%
+picked = [0, 5, 25]
+show_images([photo] + [photo_maps["conv"][k] for k in picked], titles=["photo"] + [f"filter {k}" for k in picked],
+            size=2.2)
+plt.show()
+
+# %% [markdown]
+# ## 5. Vertical and horizontal edges
+# Book figure 7-25 shows two learned filters applied to a photo: one responds to
+# vertical edges, the other to horizontal ones. Which of our 30 filters do that? Show
+# each filter a vertical edge (dark left, light right) and a horizontal one (dark top,
+# light bottom), and measure how strongly its response varies (its standard deviation
+# over the map; a flat image gives a constant response, so only the edge counts).
+
+# %%
+vertical_edge = np.tile((np.arange(28) >= 14).astype(np.float32), (28, 1))  # columns 14+ are white
+horizontal_edge = vertical_edge.T.copy()
+strength_v = first_layer_maps(W20, b20, vertical_edge)["conv"].std(axis=(1, 2))
+strength_h = first_layer_maps(W20, b20, horizontal_edge)["conv"].std(axis=(1, 2))
+ratio = strength_v / strength_h
+most_vertical, most_horizontal = int(ratio.argmax()), int(ratio.argmin())
+print(f"filter {most_vertical}: {ratio[most_vertical]:.1f}x stronger on the vertical edge")
+print(f"filter {most_horizontal}: {1 / ratio[most_horizontal]:.1f}x stronger on the horizontal edge")
+assert ratio[most_vertical] > 2 and 1 / ratio[most_horizontal] > 2
+
+# %% [markdown]
+# The two filters and their responses, in the book's style: the output as a gray image.
+# Gray is no response; white a strong positive one; black a strong negative one (the
+# same edge the other way round, dark on the right). On the photo, one filter lights up
+# along the temple's vertical pillars and edges, the other along its horizontal roofs
+# and railings:
+
+# %%
+fig, axes = plt.subplots(2, 3, figsize=(6.5, 4.4), layout="constrained")
+for row, (k, name) in enumerate([(most_vertical, "vertical"), (most_horizontal, "horizontal")]):
+    axes[row, 0].imshow(normalize_filters(W20[k:k + 1])[0, 0], cmap="gray", interpolation="nearest")
+    axes[row, 0].set_title(f"filter {k} ({name} edges)", fontsize=9)
+    response = first_layer_maps(W20[k:k + 1], b20[k:k + 1], vertical_edge if name == "vertical" else horizontal_edge)
+    axes[row, 1].imshow(response["conv"][0], cmap="gray")
+    axes[row, 1].set_title(f"on a {name} edge", fontsize=9)
+    axes[row, 2].imshow(photo_maps["conv"][k][20:180, 30:190], cmap="gray")
+    axes[row, 2].set_title("on the photo (the temple)", fontsize=9)
+for ax in axes.flat:
+    ax.set_axis_off()
+plt.show()
+
+# %% [markdown]
+# Nobody told the network to look for edges. It learned them because edges are where a
+# digit's information is: where a stroke begins and ends. Hand-designed edge filters
+# such as Sobel's look much the same.
+
+# %% [markdown]
+# ## 6. Filters of size 3, 5 and 7
+# Does the filter size change what is learned? Train SimpleConvNet with 30 filters of
+# 3×3, 5×5 and 7×7 (everything else the same, 8 epochs each):
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+size_runs = {}
+for size in [3, 5, 7]:
+    net = SimpleConvNet(conv_param={"filter_num": 30, "filter_size": size}, rng=0)
+    history = Trainer(net, x_train, t_train, x_test, t_test, epochs=SIZE_EPOCHS, seed=0, progress=False).train()
+    size_runs[size] = (net, history)
+    print(f"{size}x{size}: test accuracy {history['test_acc'][-1]:.2%}, "
+          f"{sum(history['epoch_time']) / SIZE_EPOCHS:.1f} s per epoch")
+
+# %%
+fig = plt.figure(figsize=(12, 3.6), layout="constrained")
+for subfig, (size, (net, history)) in zip(fig.subfigures(1, 3), size_runs.items()):
+    axes = subfig.subplots(5, 6)
+    for ax, w in zip(axes.flat, normalize_filters(net.params["W1"])[:, 0]):
+        ax.imshow(w, cmap="gray", interpolation="nearest")
+        ax.set_axis_off()
+    subfig.suptitle(f"{size}×{size} filters, test accuracy {history['test_acc'][-1]:.1%}", fontsize=10)
+plt.show()
+
+# %%
+print(f"{'size':<6}{'weights per filter':>20}{'positions on a 28x28 digit':>29}{'parameters':>12}{'test':>8}")
+for size, (net, history) in size_runs.items():
+    positions = (28 - size + 1) ** 2
+    print(f"{size}x{size:<4}{size * size:>20}{positions:>29}{summary(net, (1, 28, 28)).total_params:>12,}"
+          f"{history['test_acc'][-1]:>8.2%}")
+
+# %% [markdown]
+# A 3×3 filter can only say "lighter on this side than on that one": it learns
+# gradients in some direction. A 7×7 filter covers a good part of a stroke and learns
+# longer bars and curved pieces, but slides over fewer positions. In this run, after 8
+# epochs, the larger filters are ahead (one test digit is 0.1 point: differences below
+# about a point would be noise). The parameter count differs mostly through the first
+# Affine layer, whose input is the pooled maps: more positions, more weights there.
+# Modern networks stack 3×3 filters instead of using large ones: two 3×3 layers see a
+# 5×5 region with fewer weights (18 instead of 25 per channel) and a ReLU in between.
+
+# %% [markdown]
+# ## 7. The second layer of a deeper network
+# The book (figure 7-26) shows that deeper layers respond to more complex, more abstract
+# things: edges in the first layer, then textures, then parts of objects. We can see a
+# small version of this with two convolution layers:
+#
+# `conv 16@3×3 → ReLU → pool → conv 32@3×3 → ReLU → pool → Affine 100 → ReLU → Affine 10`
+
+# %%
+def he(rng, shape, fan_in):
+    """He's initial weights, standard deviation sqrt(2 / fan_in), float32."""
+    return (np.sqrt(2 / fan_in) * rng.standard_normal(shape)).astype(np.float32)
+
+
+rng = np.random.default_rng(0)
+deep = Sequential([Convolution(he(rng, (16, 1, 3, 3), 9), np.zeros(16, np.float32), pad=1), Relu(), Pooling(2, 2, 2),
+                   Convolution(he(rng, (32, 16, 3, 3), 144), np.zeros(32, np.float32), pad=1), Relu(), Pooling(2, 2, 2),
+                   Affine(he(rng, (32 * 7 * 7, 100), 32 * 7 * 7), np.zeros(100, np.float32)), Relu(),
+                   Affine(he(rng, (100, 10), 100), np.zeros(10, np.float32))])
+print(summary(deep, (1, 28, 28)))
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+deep_history = Trainer(deep, x_train, t_train, x_test, t_test, epochs=DEEP_EPOCHS, seed=0, progress=False).train()
+print(f"test accuracy after {DEEP_EPOCHS} epochs: {deep_history['test_acc'][-1]:.2%} ({data.info.source} MNIST)")
+
+# %% [markdown]
+# One digit, through the network: the 16 maps after the first ReLU (28×28), and the 32
+# maps after the second ReLU (14×14):
+
+# %%
+outputs = dict(layer_outputs(deep, digit[None, None]))
+layer1, layer2 = outputs["Relu1"][0], outputs["Relu2"][0]
+print("layer 1:", layer1.shape, " layer 2:", layer2.shape)
+show_images(list(layer1), ncols=16, size=0.7, cmap="magma", suptitle="layer 1: 16 maps after ReLU")
+plt.show()
+show_images(list(layer2), ncols=16, size=0.7, cmap="magma", suptitle="layer 2: 32 maps after ReLU")
+plt.show()
+
+# %% [markdown]
+# Layer 1's maps still look like the digit: each is the digit with some of its edges
+# highlighted. Layer 2's maps are coarser and less recognizable: a unit there combines
+# 16 layer-1 maps over a window of the pooled maps, so each one sees a larger region
+# (exercise 3 computes how large) and responds to a combination of edges, such as a
+# corner, an end of a stroke, a loop.
+#
+# "More abstract" can be measured. Two tests, on the 1,000 test digits:
+#
+# 1. **Shift a digit by up to 2 pixels.** How similar (cosine similarity) are the
+#    representations of the digit and its shifted copy? Pixels change a lot; abstract
+#    features should change less.
+# 2. **Classify by the nearest class average** (the mean representation of each digit
+#    class on the training set), with no training at all. Features that group digits
+#    of the same class together make this simple rule more accurate.
+
+# %%
+def representations(x):
+    """Pixels, pooled layer-1 maps and pooled layer-2 maps of images x, flattened: {name: (N, D)}."""
+    out = dict(layer_outputs(deep, x))
+    return {"pixels": x.reshape(len(x), -1), "layer 1": out["Pooling1"].reshape(len(x), -1),
+            "layer 2": out["Pooling2"].reshape(len(x), -1)}
+
+
+def cosine(a, b):
+    return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
+
+
+reps_test = representations(x_test)
+reps_shifted = representations(random_shift(x_test, 2, np.random.default_rng(1)))
+reps_train = representations(x_train)
+abstraction = {}
+for name in reps_test:
+    similarity = np.median(cosine(reps_test[name], reps_shifted[name]))
+    centroids = np.stack([reps_train[name][t_train == k].mean(axis=0) for k in range(10)])
+    distances = ((reps_test[name][:, None, :] - centroids[None]) ** 2).sum(axis=2)
+    abstraction[name] = (similarity, (distances.argmin(axis=1) == t_test).mean())
+print(f"{'':<10}{'similarity to shifted copy':>28}{'nearest class average':>24}")
+for name, (similarity, accuracy) in abstraction.items():
+    print(f"{name:<10}{similarity:>28.2f}{accuracy:>24.1%}")
+if not QUICK:
+    assert abstraction["layer 2"][0] > abstraction["layer 1"][0] > abstraction["pixels"][0]
+    assert abstraction["layer 2"][1] > abstraction["pixels"][1]
+
+# %% [markdown]
+# Each layer moves the representation further from the exact pixels: a shifted digit
+# looks more and more like the original. Layer 1 (edges) barely helps the
+# nearest-class-average rule; layer 2 (combinations of edges) does: its features group
+# digits of the same class better than pixels do. The last layers of the network finish
+# the job: from layer 2's features, the two Affine layers reach the test accuracy above.
+
+# %% [markdown]
+# ## Exercises
+# Each exercise has a cell for your answer, and a check cell that says ✓ or ✗ and why.
+# The reference solutions are in collapsed cells below each check: try first!
+#
+# ### Exercise 1: normalize each filter
+# Write `normalize_each(W)` for filters `W` of shape (FN, C, FH, FW): scale each filter
+# so that its smallest weight (over its C×FH×FW values) becomes 0 and its largest 1.
+# Return an array of the same shape. (You may assume no filter is constant.)
+
+# %%
+def normalize_each(W):
+    # your code here
+    return None
+
+
+# %%
+rng = np.random.default_rng(7)
+cases_normalize = [(W, normalize_filters(W)) for W in [np.array([[[[1.0, 3.0], [2.0, 5.0]]]]),
+                                                      rng.standard_normal((4, 1, 3, 3)),
+                                                      rng.standard_normal((2, 3, 5, 5)), snapshots[20]["W1"]]]
+check_function(normalize_each, cases_normalize,
+               why="min and max per filter: W.min(axis=(1, 2, 3), keepdims=True), and the same for max",
+               hint="take the minimum and maximum over the axes (1, 2, 3) with keepdims=True, "
+                    "then (W - min) / (max - min)")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+def solution_normalize_each(W):
+    low = W.min(axis=(1, 2, 3), keepdims=True)
+    high = W.max(axis=(1, 2, 3), keepdims=True)
+    return (W - low) / (high - low)
+
+
+# %%
+assert check_function(solution_normalize_each, cases_normalize)
+
+# %% [markdown]
+# ### Exercise 2: a horizontal-edge filter by hand
+# Design a 3×3 filter (a NumPy array of shape (3, 3)) that
+# - gives 0 on a flat image (any constant gray),
+# - responds strongly to a horizontal edge (dark above, light below),
+# - and responds at least 10 times less to a vertical edge.
+
+# %%
+my_horizontal_filter = None  # your answer: np.array of shape (3, 3)
+
+
+# %%
+def edge_strength(w, image):
+    """Standard deviation of the response of one 2-D filter w to a 2-D image."""
+    return Convolution(np.asarray(w, dtype=np.float64)[None, None], np.zeros(1)).forward(image[None, None]).std()
+
+
+flat = np.full((28, 28), 0.7)
+claims_horizontal = [
+    ("it has shape (3, 3)", lambda w: np.shape(w) == (3, 3)),
+    ("it gives 0 on a flat gray image", lambda w: np.allclose(
+        Convolution(np.asarray(w, dtype=np.float64)[None, None], np.zeros(1)).forward(flat[None, None]), 0)),
+    ("it responds to a horizontal edge", lambda w: edge_strength(w, horizontal_edge) > 0.1),
+    ("it responds at least 10 times less to a vertical edge",
+     lambda w: edge_strength(w, vertical_edge) * 10 <= edge_strength(w, horizontal_edge)),
+]
+check_claims("horizontal-edge filter", my_horizontal_filter, claims_horizontal,
+             why="rows of opposite sign that sum to zero (like Sobel's [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]) "
+                 "compare the rows above and below and ignore left and right",
+             hint="make the top row negative and the bottom row positive, with the same numbers in each column")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+solution_horizontal_filter = np.array([[-1.0, -2.0, -1.0],
+                                       [0.0, 0.0, 0.0],
+                                       [1.0, 2.0, 1.0]])  # Sobel
+
+# %%
+assert check_claims("horizontal-edge filter", solution_horizontal_filter, claims_horizontal)
+
+# %% [markdown]
+# ### Exercise 3: how far does a layer-2 unit see?
+# In the deeper network of section 7, one output value of the **second convolution**
+# (before the second pooling) depends on a square region of the input digit: its
+# *receptive field*. How many pixels wide is that region? (Think backwards: a 3×3
+# convolution sees 3 pixels; what does a 2×2 pooling with stride 2 in front of it do?)
+
+# %%
+receptive_field_width = None  # your answer: a whole number
+
+
+# %%
+def measured_receptive_field():
+    """Width of the input region that one layer-2 unit depends on, found by backpropagation
+    through a copy of the network's first layers with all-positive weights and average pooling
+    (so that no ReLU or max can hide a pixel)."""
+    layers = [Convolution(np.ones((1, 1, 3, 3)), np.zeros(1), pad=1), Pooling(2, 2, 2, mode="average"),
+              Convolution(np.ones((1, 1, 3, 3)), np.zeros(1), pad=1)]
+    h = np.ones((1, 1, 28, 28))
+    for layer in layers:
+        h = layer.forward(h)
+    dout = np.zeros_like(h)
+    dout[0, 0, 7, 7] = 1.0  # one unit in the middle of the 14x14 map
+    for layer in reversed(layers):
+        dout = layer.backward(dout)
+    rows = np.flatnonzero(dout[0, 0].any(axis=1))
+    return int(rows.max() - rows.min() + 1)
+
+
+check("receptive field of a layer-2 unit (pixels)", receptive_field_width, measured_receptive_field(),
+      why="conv 2 sees 3 pooled values; they cover (3 - 1) * 2 + 2 = 6 positions of conv 1, "
+          "which see (6 - 1) + 3 = 8 pixels",
+      hint="a 3x3 conv sees 3 values; each pooled value covers 2 positions of conv 1 (stride 2), "
+           "and each conv-1 position sees 3 pixels")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+rf = 3                   # conv 2: 3 pooled values
+rf = (rf - 1) * 2 + 2    # pooling 2x2, stride 2: 3 pooled values cover 6 conv-1 positions
+rf = (rf - 1) * 1 + 3    # conv 1, 3x3, stride 1: 6 positions see 8 pixels
+solution_receptive_field_width = rf
+
+# %%
+assert check("receptive field of a layer-2 unit (pixels)", solution_receptive_field_width, measured_receptive_field())
+
+# %% [markdown]
+# A layer-1 unit sees 3×3 pixels, a layer-2 unit 8×8: over a third of the digit's
+# 20×20 box. That is why layer 2 can respond to corners and loops, not only to edges.
+
+# %% [markdown]
+# ## Summary
+# - Drawn with each filter normalized on its own, random filters are noise; trained
+#   ones are smooth (neighbouring weights correlate: about 0 before, 0.7–0.8 after)
+#   and look like edge and blob detectors. Most of that appears in the first epochs.
+# - A feature map is the image seen through one filter; ReLU keeps the positive
+#   responses, pooling halves the size.
+# - Some learned filters respond to vertical edges, others to horizontal ones, as in
+#   the book's figure 7-25, also on a photograph they never saw.
+# - 3×3 filters learn simple gradients, 7×7 filters longer strokes; in 8 epochs the
+#   larger filters learned a little more.
+# - Deeper layers see larger regions and represent digits more abstractly: less
+#   sensitive to shifts, closer to the classes.
+# - The learned-filter explorer shows any filter, at any epoch, on any image; it opens
+#   from shipped snapshots (`cnnlib/pretrained/`) and takes your own run with
+#   `explorer.add_run(name, trainer.snapshots)`.
+#
+# **Next:** [07 LeNet versus AlexNet](07_lenet_vs_alexnet.ipynb): from 60,000 parameters
+# to 60 million.
