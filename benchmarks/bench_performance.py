@@ -119,11 +119,11 @@ def torch_simpleconvnet():
     return net, torch.optim.Adam(net.parameters(), lr=0.001)
 
 
-def step_runners(rng):
+def step_runners(rng, dtype=np.float32):
     x = rng.random((100, 1, 28, 28))
     t = rng.integers(0, 10, 100)
-    x32 = x.astype(np.float32)
-    net, opt = SimpleConvNet(rng=0), Adam()
+    x32 = x.astype(dtype)
+    net, opt = SimpleConvNet(rng=0, dtype=dtype), Adam()
 
     def run_ours():
         _, grads = net.loss_and_gradient(x32, t)
@@ -133,6 +133,7 @@ def step_runners(rng):
     runners = {"cnnlib": run_ours, "book": lambda: book.step(x, t)}
     if torch:
         tnet, topt = torch_simpleconvnet()
+        tnet.to(torch.float64 if dtype == np.float64 else torch.float32)
         tx, tt = torch.tensor(x32), torch.tensor(t)
 
         def run_torch():
@@ -235,8 +236,10 @@ def main():
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
           f"threads: OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, torch 2")
     if "step" in args.only or not args.only:
-        table("SimpleConvNet training step (forward, backward, Adam), batch 100",
-              [("SimpleConvNet step (100)", step_runners(rng))], repeat)
+        table("SimpleConvNet training step (forward, backward, Adam), batch 100 (the f32/f64 headers hold "
+              "for the first row; the second runs cnnlib and PyTorch in float64 too)",
+              [("SimpleConvNet step (100)", step_runners(rng)),
+               ("SimpleConvNet step, float64 for all (100)", step_runners(rng, np.float64))], repeat)
     if "conv" in args.only or not args.only:
         table("Convolution forward + backward (dx, dW, db)",
               [(name, conv_runners(shape, filt, s, p, rng)) for name, shape, filt, s, p in CONV_CASES], repeat)
