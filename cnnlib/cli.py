@@ -11,6 +11,7 @@ refusing to overwrite any of them unless ``--force``. Errors are one line, not a
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -63,7 +64,7 @@ def _int_list(text, name):
         raise ValueError(f"{name} must be comma-separated integers, got {text!r}") from None
 
 
-def run(args):
+def run(args, argv=None):
     from .datasets import load_mnist
     from .train import Trainer
 
@@ -98,7 +99,7 @@ def run(args):
           f"{args.epochs} epochs in {seconds:.1f} s")
 
     network.save_params(paths["weights"], overwrite=args.force)
-    record = {"command": " ".join(sys.argv), "model": args.model, "data": str(data.info), "seconds": seconds,
+    record = {"command": "python -m cnnlib.train " + shlex.join(sys.argv[1:] if argv is None else argv), "model": args.model, "data": str(data.info), "seconds": seconds,
               "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, **history}
     save_text(paths["history"], json.dumps(record, indent=1), overwrite=args.force)
     if snapshot_epochs:
@@ -110,7 +111,7 @@ def run(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        return run(args)
+        return run(args, argv)
     except (ValueError, TypeError, OSError, FloatingPointError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
