@@ -24,6 +24,8 @@ Package layout (read in this order):
 - ``download.py``   cache folder, mirrors, checksums, IDX parsing, pickle-free CIFAR reading
 - ``viz.py``        drawings: matrices, padded grids, image grids normalized per image
 - ``widgets.py``    the output-size explorer (sliders), its logic in plain functions
+- ``filters.py``    snapshots of filters, per-filter normalization, feature maps
+- ``network_widgets.py``  the learned-filter explorer and the single-image inference widget
 - ``exercises.py``  the auto-checks of the notebooks' exercises
 - ``gradcheck.py``  numerical gradients and relative errors
 - ``io.py``         atomic ``.npz`` saving, loading without pickle
