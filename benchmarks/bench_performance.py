@@ -160,7 +160,12 @@ def table(title, cases, repeat):
 
 
 MEMORY_SCRIPT = """
-import resource, sys, numpy as np
+import sys, numpy as np
+def peak_mib():
+    # VmHWM starts afresh at exec; ru_maxrss would carry over the parent's peak
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 sys.path.insert(0, {bench!r})
 kind, steps = sys.argv[1], int(sys.argv[2])
 rng = np.random.default_rng(0)
@@ -185,11 +190,16 @@ else:
         opt.zero_grad(); F.cross_entropy(net(tx), tt).backward(); opt.step()
 for _ in range(steps):
     step()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(peak_mib())
 """
 
 ALEXNET_SCRIPT = """
-import resource, sys, numpy as np
+import sys, numpy as np
+def peak_mib():
+    # VmHWM starts afresh at exec; ru_maxrss would carry over the parent's peak
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 from cnnlib.models import AlexNet
 from cnnlib.layers import Convolution
 net = AlexNet(rng=0)
@@ -198,15 +208,15 @@ for layer in net.layers:
     if isinstance(layer, Convolution):
         layer.max_col_bytes = limit
 x = np.random.default_rng(0).random((64, 3, 227, 227), dtype=np.float32)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+before = peak_mib()
 net.predict(x)
-print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(before, peak_mib())
 """
 
 
 def peak_memory(steps):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
-    print(f"\nPeak memory (max RSS of a process running {steps} SimpleConvNet training steps, batch 100):")
+    print(f"\nPeak memory (VmHWM of a process running {steps} SimpleConvNet training steps, batch 100):")
     kinds = ["cnnlib", "book"] + (["torch"] if torch else [])
     for kind in kinds:
         script = MEMORY_SCRIPT.format(bench=str(Path(__file__).parent))
@@ -215,7 +225,7 @@ def peak_memory(steps):
 
 
 def alexnet_memory():
-    print("\nAlexNet forward pass, batch 64, 227x227 (max RSS; weights are 238 MiB of it):")
+    print("\nAlexNet forward pass, batch 64, 227x227 (peak resident memory; weights are 238 MiB of it):")
     for limit in ["none", "64"]:
         out = subprocess.run([sys.executable, "-c", ALEXNET_SCRIPT, limit], capture_output=True, text=True)
         if out.returncode:
