@@ -66,18 +66,32 @@ def timeit(fn, repeat, warmup=3):
     return np.median(times), min(times), max(times)
 
 
-def conv_runners(shape, filt, stride, pad, rng):
+def layer_runners(ours, book, shape, rng):
+    """Forward + backward of cnnlib's layer (float32) and the book's (float64) on one random input.
+
+    Returns the runners and the float32 input and output gradient, for the PyTorch runner.
+    """
     x = rng.standard_normal(shape)
+    dout = rng.standard_normal((shape[0],) + ours.output_shape(shape[1:]))
+    x32, dout32 = x.astype(np.float32), dout.astype(np.float32)
+
+    def run_ours():
+        ours.forward(x32)
+        ours.backward(dout32)
+
+    def run_book():
+        book.forward(x)
+        book.backward(dout)
+
+    return {"cnnlib": run_ours, "book": run_book}, x32, dout32
+
+
+def conv_runners(shape, filt, stride, pad, rng):
     FN, FH, FW = filt
     W = 0.1 * rng.standard_normal((FN, shape[1], FH, FW))
     b = np.zeros(FN)
     ours = Convolution(W.astype(np.float32), b.astype(np.float32), stride, pad)
-    book = BookConvolution(W, b, stride, pad)
-    x32 = x.astype(np.float32)
-    dout = rng.standard_normal((shape[0],) + ours.output_shape(shape[1:]))
-    dout32 = dout.astype(np.float32)
-    runners = {"cnnlib": lambda: ours.backward(ours.forward(x32) * 0 + dout32),
-               "book": lambda: book.backward(book.forward(x) * 0 + dout)}
+    runners, x32, dout32 = layer_runners(ours, BookConvolution(W, b, stride, pad), shape, rng)
     if torch:
         tx = torch.tensor(x32, requires_grad=True)
         tW = torch.tensor(W.astype(np.float32), requires_grad=True)
@@ -93,13 +107,8 @@ def conv_runners(shape, filt, stride, pad, rng):
 
 
 def pool_runners(shape, size, stride, rng):
-    x = rng.standard_normal(shape)
     ours, book = Pooling(size, size, stride, strict=False), BookPooling(size, size, stride)
-    x32 = x.astype(np.float32)
-    dout = rng.standard_normal((shape[0],) + ours.output_shape(shape[1:]))
-    dout32 = dout.astype(np.float32)
-    runners = {"cnnlib": lambda: ours.backward(ours.forward(x32) * 0 + dout32),
-               "book": lambda: book.backward(book.forward(x) * 0 + dout)}
+    runners, x32, dout32 = layer_runners(ours, book, shape, rng)
     if torch:
         tx = torch.tensor(x32, requires_grad=True)
         tdout = torch.tensor(dout32)

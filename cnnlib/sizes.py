@@ -13,7 +13,7 @@ ignores the last input rows. ``conv_output_size`` refuses by default and explain
 import operator
 from dataclasses import dataclass
 
-__all__ = ["conv_output_size", "check_window_args", "valid_pads", "valid_strides", "SizeReport", "size_report"]
+__all__ = ["conv_output_size", "check_window_args", "check_stride_pad", "valid_pads", "valid_strides", "SizeReport", "size_report"]
 
 
 def _check_int(name, value, minimum):
@@ -26,6 +26,11 @@ def _check_int(name, value, minimum):
     return value
 
 
+def check_stride_pad(stride, pad):
+    """Validate stride (>= 1) and pad (>= 0) on their own, e.g. when a layer is created."""
+    return _check_int("stride", stride, 1), _check_int("pad", pad, 0)
+
+
 def check_window_args(input_size, filter_size, stride, pad, dim="input"):
     """Validate the four numbers of the formula; return them as Python ints.
 
@@ -35,8 +40,7 @@ def check_window_args(input_size, filter_size, stride, pad, dim="input"):
     """
     input_size = _check_int(f"{dim} size", input_size, 1)
     filter_size = _check_int("filter size", filter_size, 1)
-    stride = _check_int("stride", stride, 1)
-    pad = _check_int("pad", pad, 0)
+    stride, pad = check_stride_pad(stride, pad)
     padded = input_size + 2 * pad
     if filter_size > padded:
         raise ValueError(

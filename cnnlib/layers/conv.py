@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..im2col import fold, unfold
-from ..sizes import check_window_args, conv_output_size
+from ..sizes import check_stride_pad, conv_output_size
 from .base import Layer, check_ndim
 
 __all__ = ["Convolution"]
@@ -48,7 +48,7 @@ class Convolution(Layer):
         self.params = {"W": W, "b": b}
         self.stride, self.pad, self.strict = stride, pad, strict
         self.need_dx = True
-        check_window_args(W.shape[2], W.shape[2], stride, pad, dim="filter")  # fail early on bad numbers
+        check_stride_pad(stride, pad)  # fail early on bad numbers
 
     def output_shape(self, input_shape):
         """(FN, OH, OW) for an input of shape (C, H, W); raises ValueError if it does not fit."""

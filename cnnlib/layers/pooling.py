@@ -5,7 +5,7 @@ import functools
 import numpy as np
 
 from ..im2col import pad_images
-from ..sizes import check_window_args, conv_output_size
+from ..sizes import check_stride_pad, check_window_args, conv_output_size
 from .base import Layer, check_ndim
 
 __all__ = ["Pooling"]
@@ -40,8 +40,9 @@ class Pooling(Layer):
             raise ValueError(f"mode must be 'max' or 'average', got mode = {mode!r}")
         self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
         self.mode, self.strict = mode, strict
-        check_window_args(pool_h, pool_h, stride, pad, dim="pool_h")  # fail early on bad numbers
-        check_window_args(pool_w, pool_w, stride, pad, dim="pool_w")
+        check_stride_pad(stride, pad)  # fail early on bad numbers
+        for name, size in (("pool_h", pool_h), ("pool_w", pool_w)):
+            check_window_args(size, 1, 1, 0, dim=name)  # a window size >= 1
         if mode == "max" and 2 * pad > min(pool_h, pool_w):
             # a window made only of padding would output -inf (PyTorch refuses this too)
             raise ValueError(f"pad = {pad} is too large for a {pool_h}x{pool_w} max pooling window: "
