@@ -22,6 +22,12 @@ reference that the tests compare against.
 The convolution layer uses them because ``W (FN, C*FH*FW) @ unfold(x)`` comes out as
 ``(N, FN, OH*OW)``, already NCHW, and because copying whole rows of output pixels is
 faster than copying tiny 5x5 windows one by one.
+
+``unfold_batch_last`` / ``fold_batch_last`` put the batch axis last instead:
+``(C*FH*FW, OH*OW*N)``, the images side by side in every row (the "CHWN" layout of
+cuda-convnet, the code AlexNet was trained with). With stride 1, a row of a window is
+then ``OW*N`` consecutive numbers, so copies and col2im's additions move long runs
+instead of rows of ``OW``; and the whole batch is one matrix product.
 """
 
 import numpy as np
@@ -29,7 +35,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .sizes import conv_output_size
 
-__all__ = ["im2col", "col2im", "unfold", "fold", "im2col_book", "col2im_book", "pad_images", "windows"]
+__all__ = ["im2col", "col2im", "unfold", "fold", "unfold_batch_last", "fold_batch_last", "batch_last", "im2col_book", "col2im_book", "pad_images", "windows"]
 
 
 def _check_images(input_data, name="input_data"):
@@ -105,17 +111,68 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     return _fold6(col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2), input_shape, stride, pad)
 
 
-def unfold(input_data, filter_h, filter_w, stride=1, pad=0):
+def _copy_into(out, shape, view):
+    """Copy ``view`` into ``out`` (an array to reuse, any shape of the right size) or a new array."""
+    if out is None:
+        return np.array(view, order="C").reshape(shape)
+    out = out.reshape(shape)  # a view: raises if out has the wrong size or is not contiguous
+    np.copyto(out.reshape(view.shape), view)
+    return out
+
+
+def unfold(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
     """im2col with one matrix per image: ``(N, C, H, W)`` -> ``(N, C*FH*FW, OH*OW)``.
 
     Column ``oh*OW + ow`` of image ``n`` is the window at ``(oh*stride, ow*stride)``,
-    flattened in ``(c, fh, fw)`` order, like a row of :func:`im2col`.
+    flattened in ``(c, fh, fw)`` order, like a row of :func:`im2col`. ``out``: an
+    array of that size to write into (the layer reuses one from step to step).
     """
     N, C, H, W = _check_images(input_data)
     OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
     win = windows(pad_images(input_data, pad), filter_h, filter_w, stride)[:, :, :OH, :OW]
     # (N, C, OH, OW, FH, FW) -> (N, C, FH, FW, OH, OW): one copy, whole output rows at a time
-    return np.array(win.transpose(0, 1, 4, 5, 2, 3), order="C").reshape(N, C * filter_h * filter_w, OH * OW)
+    return _copy_into(out, (N, C * filter_h * filter_w, OH * OW), win.transpose(0, 1, 4, 5, 2, 3))
+
+
+def batch_last(x, pad=0):
+    """``(N, C, H, W)`` -> ``(C, H + 2*pad, W + 2*pad, N)``, padded with zeros, in one copy."""
+    N, C, H, W = x.shape
+    out = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=x.dtype)
+    out[:, pad:pad + H, pad:pad + W] = x.transpose(1, 2, 3, 0)
+    return out
+
+
+def unfold_batch_last(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
+    """im2col with the batch axis last: ``(N, C, H, W)`` -> ``(C*FH*FW, OH*OW*N)``.
+
+    Column ``(oh*OW + ow)*N + n`` is the window at ``(oh*stride, ow*stride)`` of image
+    ``n``, flattened in ``(c, fh, fw)`` order. ``out`` as in :func:`unfold`.
+    """
+    N, C, H, W = _check_images(input_data)
+    OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
+    x = batch_last(input_data, pad)                                  # (C, Hp, Wp, N)
+    win = sliding_window_view(x, (filter_h, filter_w), axis=(1, 2))[:, ::stride, ::stride][:, :OH, :OW]
+    # (C, OH, OW, N, FH, FW) -> (C, FH, FW, OH, OW, N): with stride 1, runs of OW*N numbers
+    return _copy_into(out, (C * filter_h * filter_w, OH * OW * N), win.transpose(0, 4, 5, 1, 2, 3))
+
+
+def fold_batch_last(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """The backward pass of :func:`unfold_batch_last`: ``(C*FH*FW, OH*OW*N)`` -> ``(N, C, H, W)``."""
+    N, C, H, W = input_shape
+    OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
+    expected = (C * filter_h * filter_w, OH * OW * N)
+    if cols.shape != expected:
+        raise ValueError(f"cols must have shape (C*FH*FW, OH*OW*N) = {expected} for input_shape "
+                         f"{tuple(input_shape)}, got {cols.shape}")
+    cols6 = cols.reshape(C, filter_h, filter_w, OH, OW, N)
+    img = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=cols.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * OH
+        for x in range(filter_w):
+            x_max = x + stride * OW
+            img[:, y:y_max:stride, x:x_max:stride] += cols6[:, y, x]   # overlaps add up
+    # back to (N, C, H, W), contiguous for the layers before
+    return np.ascontiguousarray(img[:, pad:H + pad, pad:W + pad].transpose(3, 0, 1, 2))
 
 
 def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0):

@@ -160,9 +160,10 @@ def test_pool_overlapping_windows_stride_one():
     ((1, 2, 6, 5), (2, 2, 2, 3), 2, 1, True),
     ((2, 1, 7, 7), (2, 1, 3, 3), 3, 0, False),   # floored: the last row and column are unseen
 ])
-def test_conv_gradient_check(x_shape, w_shape, stride, pad, strict):
+@pytest.mark.parametrize("layout", ["per_image", "batch_last"])
+def test_conv_gradient_check(x_shape, w_shape, stride, pad, strict, layout):
     rng = np.random.default_rng(0)
-    conv = Convolution(rng.standard_normal(w_shape), rng.standard_normal(w_shape[0]), stride, pad, strict)
+    conv = Convolution(rng.standard_normal(w_shape), rng.standard_normal(w_shape[0]), stride, pad, strict, layout)
     errors = check_layer(conv, rng.standard_normal(x_shape), rng=1)
     assert set(errors) == {"x", "W", "b"}
     assert max(errors.values()) < GRAD_TOL, errors
@@ -195,7 +196,8 @@ def random_window(rng, H, W, max_window=4):
     return FH, FW, int(rng.integers(1, 4)), pad
 
 
-def test_conv_matches_loop_reference_sweep():
+@pytest.mark.parametrize("layout", ["auto", "per_image", "batch_last"])
+def test_conv_matches_loop_reference_sweep(layout):
     rng = np.random.default_rng(2024)
     for trial in range(60):
         N, C, FN = (int(v) for v in rng.integers(1, 4, size=3))
@@ -204,7 +206,7 @@ def test_conv_matches_loop_reference_sweep():
         case = f"trial {trial}: x=({N},{C},{H},{W}) W=({FN},{C},{FH},{FW}) {stride=} {pad=}"
         x = rng.standard_normal((N, C, H, W))
         Wt, b = rng.standard_normal((FN, C, FH, FW)), rng.standard_normal(FN)
-        conv = Convolution(Wt, b, stride, pad, strict=False)
+        conv = Convolution(Wt, b, stride, pad, strict=False, layout=layout)
         out = conv.forward(x)
         np.testing.assert_allclose(out, conv_forward_loop(x, Wt, b, stride, pad), rtol=1e-12, atol=1e-12,
                                    err_msg=case)
@@ -278,3 +280,97 @@ def test_float32_in_float32_out(name):
     assert layer.backward(np.ones_like(out)).dtype == np.float32
     for g in layer.grads.values():
         assert g.dtype == np.float32
+
+
+# --- layouts, chunks and the reused col: the same numbers every way -----------------------
+
+def conv_case(rng, x_shape=(5, 3, 9, 8), w_shape=(4, 3, 3, 3)):
+    x = rng.standard_normal(x_shape)
+    return x, rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+
+
+def forward_backward(conv, x, dout):
+    out = conv.forward(x)
+    dx = conv.backward(dout)
+    return out, dx, conv.grads["W"], conv.grads["b"]
+
+
+@pytest.mark.parametrize("layout", ["per_image", "batch_last"])
+@pytest.mark.parametrize("stride, pad", [(1, 0), (1, 1), (2, 1)])
+def test_conv_chunks_give_the_same_result(layout, stride, pad):
+    rng = np.random.default_rng(11)
+    x, Wt, b = conv_case(rng)
+    whole = Convolution(Wt, b, stride, pad, strict=False, layout=layout)
+    dout = rng.standard_normal((x.shape[0],) + whole.output_shape(x.shape[1:]))
+    expected = forward_backward(whole, x, dout)
+    assert len(whole.chunks) == 1
+    _, OH, OW = whole.output_shape(x.shape[1:])
+    per_image = 3 * 3 * 3 * OH * OW * x.itemsize                     # bytes of col for one image
+    for limit in (1, 2 * per_image, 3 * per_image):                 # one image, then 2 or 3 per chunk
+        chunked = Convolution(Wt, b, stride, pad, strict=False, layout=layout)
+        chunked.max_col_bytes = limit
+        got = forward_backward(chunked, x, dout)
+        assert len(chunked.chunks) > 1, limit
+        for name, a, e in zip(("out", "dx", "dW", "db"), got, expected):
+            np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12, err_msg=f"{name}, max_col_bytes={limit}")
+
+
+def test_conv_chunk_sizes_follow_max_col_bytes():
+    conv = Convolution(np.zeros((2, 3, 3, 3)), np.zeros(2))
+    conv.max_col_bytes = 1000
+    assert conv._chunks(10, 300) == [slice(0, 3), slice(3, 6), slice(6, 9), slice(9, 12)]
+    conv.max_col_bytes = 10                      # smaller than one image: one image per chunk
+    assert len(conv._chunks(4, 300)) == 4
+    conv.max_col_bytes = None                    # no limit: the whole batch at once
+    assert conv._chunks(10, 300) == [slice(0, 10)]
+
+
+@pytest.mark.parametrize("layout", ["per_image", "batch_last"])
+def test_conv_reused_col_never_leaks_between_calls(layout):
+    # the workspace is reused: a second input, a second backward, or a smaller batch must
+    # still give the loop reference's numbers
+    rng = np.random.default_rng(12)
+    x1, Wt, b = conv_case(rng)
+    x2 = rng.standard_normal((3,) + x1.shape[1:])
+    conv = Convolution(Wt, b, 1, 1, layout=layout)
+    for x in (x1, x2, x1):
+        dout = rng.standard_normal((x.shape[0],) + conv.output_shape(x.shape[1:]))
+        out = conv.forward(x)
+        dx_ref, dW_ref, db_ref = conv_backward_loop(x, Wt, dout, 1, 1)
+        np.testing.assert_allclose(out, conv_forward_loop(x, Wt, b, 1, 1), rtol=1e-12, atol=1e-12)
+        for _ in range(2):  # backward twice: the second rebuilds col that the first overwrote with dcol
+            np.testing.assert_allclose(conv.backward(dout), dx_ref, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(conv.grads["W"], dW_ref, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(conv.grads["b"], db_ref, rtol=1e-12, atol=1e-12)
+
+
+def test_conv_need_dx_false_skips_dx_only():
+    rng = np.random.default_rng(13)
+    x, Wt, b = conv_case(rng)
+    for layout in ("per_image", "batch_last"):
+        full, first = Convolution(Wt, b, layout=layout), Convolution(Wt, b, layout=layout)
+        first.need_dx = False
+        dout = rng.standard_normal((x.shape[0],) + full.output_shape(x.shape[1:]))
+        _, dx, dW, db = forward_backward(full, x, dout)
+        assert dx is not None and forward_backward(first, x, dout)[1] is None
+        np.testing.assert_array_equal(first.grads["W"], dW)
+        np.testing.assert_array_equal(first.grads["b"], db)
+
+
+@pytest.mark.parametrize("w_shape, stride, expected", [
+    ((30, 1, 5, 5), 1, False),      # SimpleConvNet: col (25 rows) smaller than the output (30 channels)
+    ((16, 6, 5, 5), 1, True),       # LeNet conv2: 150 rows for 16 channels
+    ((384, 256, 3, 3), 1, True),    # AlexNet conv3
+    ((96, 3, 11, 11), 4, False),    # AlexNet conv1: stride 4 breaks the long runs
+])
+def test_conv_auto_layout(w_shape, stride, expected):
+    conv = Convolution(np.zeros(w_shape, dtype=np.float32), np.zeros(w_shape[0], dtype=np.float32), stride,
+                       strict=False)
+    assert conv.batch_last is expected
+    assert Convolution(conv.params["W"], conv.params["b"], stride, strict=False, layout="per_image").batch_last is False
+    assert Convolution(conv.params["W"], conv.params["b"], stride, strict=False, layout="batch_last").batch_last
+
+
+def test_conv_bad_layout_names_the_parameter():
+    with pytest.raises(ValueError, match="layout must be one of .*'per_image'.*got layout = 'NHWC'"):
+        Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), layout="NHWC")

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from cnnlib import col2im, im2col
-from cnnlib.im2col import col2im_book, im2col_book, pad_images, windows
+from cnnlib.im2col import (batch_last, col2im_book, fold, fold_batch_last, im2col_book, pad_images, unfold,
+                           unfold_batch_last, windows)
 
 
 def random_case(rng):
@@ -178,3 +179,60 @@ def test_bad_arguments():
         im2col(np.zeros((1, 1, 5, 5)), 3, 3, stride=0)
     with pytest.raises(ValueError, match=r"pad must be >= 0"):
         im2col(np.zeros((1, 1, 5, 5)), 3, 3, pad=-1)
+
+
+# --- the per-image and batch-last layouts are im2col, rearranged ---------------------------
+
+def test_unfold_layouts_are_im2col_rearranged_sweep():
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        shape, FH, FW, stride, pad = random_case(rng)
+        x = rng.standard_normal(shape)
+        col = im2col(x, FH, FW, stride, pad)                         # (N*OH*OW, C*FH*FW)
+        N, P, K = shape[0], col.shape[0] // shape[0], col.shape[1]
+        case = f"{shape=} {FH=} {FW=} {stride=} {pad=}"
+        np.testing.assert_array_equal(unfold(x, FH, FW, stride, pad), col.reshape(N, P, K).transpose(0, 2, 1),
+                                      err_msg=case)
+        np.testing.assert_array_equal(unfold_batch_last(x, FH, FW, stride, pad),
+                                      col.reshape(N, P, K).transpose(2, 1, 0).reshape(K, P * N), err_msg=case)
+
+
+@pytest.mark.parametrize("unfold_fn, fold_fn", [(unfold, fold), (unfold_batch_last, fold_batch_last)])
+def test_fold_is_the_adjoint_of_unfold_sweep(unfold_fn, fold_fn):
+    # <unfold(x), c> == <x, fold(c)> for all x, c: fold is unfold's backward pass
+    rng = np.random.default_rng(4)
+    for _ in range(100):
+        shape, FH, FW, stride, pad = random_case(rng)
+        x = rng.standard_normal(shape)
+        cols = unfold_fn(x, FH, FW, stride, pad)
+        c = rng.standard_normal(cols.shape)
+        back = fold_fn(c, shape, FH, FW, stride, pad)
+        assert back.shape == shape
+        assert back.flags.c_contiguous or fold_fn is fold   # batch last: transposed back into a fresh NCHW array
+        np.testing.assert_allclose(np.sum(cols * c), np.sum(x * back), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("unfold_fn", [unfold, unfold_batch_last])
+def test_unfold_writes_into_out(unfold_fn):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 6, 5)).astype(np.float32)
+    expected = unfold_fn(x, 3, 2, 1, 1)
+    buffer = np.full(expected.size + 7, np.nan, dtype=np.float32)
+    got = unfold_fn(x, 3, 2, 1, 1, out=buffer[:expected.size])
+    np.testing.assert_array_equal(got, expected)
+    assert np.shares_memory(got, buffer) and np.isnan(buffer[expected.size:]).all()
+    with pytest.raises(ValueError):
+        unfold_fn(x, 3, 2, 1, 1, out=buffer[:expected.size - 1])   # too small
+
+
+def test_fold_batch_last_checks_the_shape():
+    with pytest.raises(ValueError, match=r"cols must have shape \(C\*FH\*FW, OH\*OW\*N\) = \(9, 2\) for input_shape \(2, 1, 3, 3\), got \(9, 9\)"):
+        fold_batch_last(np.zeros((9, 9)), (2, 1, 3, 3), 3, 3, stride=1, pad=0)
+
+
+def test_batch_last_pads_and_moves_the_batch_axis():
+    x = np.arange(2 * 1 * 2 * 2.0).reshape(2, 1, 2, 2)
+    bl = batch_last(x, pad=1)
+    assert bl.shape == (1, 4, 4, 2)
+    np.testing.assert_array_equal(bl[0, 1:3, 1:3, 1], x[1, 0])
+    assert bl[0, 0].sum() == 0 and bl[0, :, 0].sum() == 0

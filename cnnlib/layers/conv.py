@@ -2,11 +2,13 @@
 
 import numpy as np
 
-from ..im2col import fold, unfold
+from ..im2col import fold, fold_batch_last, unfold, unfold_batch_last
 from ..sizes import check_stride_pad, conv_output_size
 from .base import Layer, check_ndim
 
 __all__ = ["Convolution"]
+
+LAYOUTS = ("auto", "per_image", "batch_last")
 
 
 class Convolution(Layer):
@@ -18,19 +20,34 @@ class Convolution(Layer):
         stride, pad: see :func:`cnnlib.conv_output_size`.
         strict: if True, sizes that do not divide raise ``ValueError``; if False floor
             like PyTorch.
+        layout: how ``col`` is laid out, ``"per_image"``, ``"batch_last"``, or
+            ``"auto"`` (the default) to pick the faster one (below). Same results.
 
     ``forward(x)``: x (N, C, H, W) -> out (N, FN, OH, OW) with
     ``OH = (H + 2*pad - FH) / stride + 1`` and ``OW = (W + 2*pad - FW) / stride + 1``.
 
-    How: ``unfold`` copies every window of image n into a column of
-    ``col[n]`` (C*FH*FW, OH*OW); then one matrix product per image,
-    ``W (FN, C*FH*FW) @ col[n]``, gives the output, already in NCHW order. (The book
-    uses ``im2col``'s transposed layout and transposes the result back; notebook 03
-    builds that version and checks it against this one.)
+    How: copy every window into a column of a matrix ``col`` (im2col), then one matrix
+    product ``W (FN, C*FH*FW) @ col`` computes every output at once. (The book uses
+    ``im2col``'s transposed layout and transposes the result back; notebook 03 builds
+    that version and checks it against this one.) Two layouts of ``col``:
+
+    - ``"per_image"`` (:func:`cnnlib.im2col.unfold`): one matrix per image,
+      ``(N, C*FH*FW, OH*OW)``; the product comes out ``(N, FN, OH*OW)``, already NCHW.
+    - ``"batch_last"`` (:func:`cnnlib.im2col.unfold_batch_last`): the images side by
+      side, ``(C*FH*FW, OH*OW*N)``. With stride 1, every copy then moves runs of
+      ``OW*N`` numbers instead of ``OW``, and the batch is one product; but x, out,
+      dout and dx must be transposed to and from NCHW.
+
+    ``"auto"`` takes ``"batch_last"`` when the stride is 1 and ``col`` has more rows
+    than the output has channels (``C*FH*FW > 2*FN``): then the transposes cost less
+    than what they save. (Measured in ``benchmarks/bench_performance.py``.)
 
     Memory: ``col`` is C*FH*FW times larger than the output of one filter. When it
     would exceed ``max_col_bytes``, the batch is processed in chunks of images, and
-    ``col`` is rebuilt chunk by chunk in ``backward`` instead of being kept.
+    ``col`` is rebuilt chunk by chunk in ``backward`` instead of being kept. The layer
+    reuses one ``col``-sized array from step to step (a fresh one of tens of MB costs
+    the operating system's page faults every step), and ``backward`` writes ``dcol``
+    into it once ``dW`` is done.
 
     ``need_dx``: set to False when nothing needs the gradient of the input (the first
     layer of a network: its input is the data); ``backward`` then returns None and
@@ -39,15 +56,18 @@ class Convolution(Layer):
 
     max_col_bytes = 256 * 2**20
 
-    def __init__(self, W, b, stride=1, pad=0, strict=True):
+    def __init__(self, W, b, stride=1, pad=0, strict=True, layout="auto"):
         super().__init__()
         check_ndim(W, (4,), "W", "(FN, C, FH, FW)")
         check_ndim(b, (1,), "b", "(FN,)")
         if b.shape != (W.shape[0],):
             raise ValueError(f"b must have shape (FN,) = ({W.shape[0]},) to match W {W.shape}, got {b.shape}")
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}, got layout = {layout!r}")
         self.params = {"W": W, "b": b}
-        self.stride, self.pad, self.strict = stride, pad, strict
+        self.stride, self.pad, self.strict, self.layout = stride, pad, strict, layout
         self.need_dx = True
+        self.workspace = None  # the col-sized array reused from step to step
         check_stride_pad(stride, pad)  # fail early on bad numbers
 
     def output_shape(self, input_shape):
@@ -61,9 +81,23 @@ class Convolution(Layer):
         OW = conv_output_size(W, FW, self.stride, self.pad, self.strict)
         return FN, OH, OW
 
+    @property
+    def batch_last(self):
+        """True if this layer lays ``col`` out batch last (see the class docstring)."""
+        if self.layout != "auto":
+            return self.layout == "batch_last"
+        FN, C, FH, FW = self.params["W"].shape
+        return self.stride == 1 and C * FH * FW > 2 * FN
+
     def _unfold(self, x):
+        """col of the images x: (n, C*FH*FW, OH*OW) per image, or (C*FH*FW, OH*OW*n) batch last."""
         FH, FW = self.params["W"].shape[2:]
-        return unfold(x, FH, FW, self.stride, self.pad)  # (n, C*FH*FW, OH*OW)
+        C, OH, OW = x.shape[1], *self.output_shape(x.shape[1:])[1:]
+        size = x.shape[0] * C * FH * FW * OH * OW
+        if self.workspace is None or self.workspace.size < size or self.workspace.dtype != x.dtype:
+            self.workspace = np.empty(size, dtype=x.dtype)
+        unfold_fn = unfold_batch_last if self.batch_last else unfold
+        return unfold_fn(x, FH, FW, self.stride, self.pad, out=self.workspace[:size])
 
     def _chunks(self, N, col_bytes_per_image):
         """Slices of the batch whose ``col`` fits in ``max_col_bytes`` (at least one image each)."""
@@ -77,32 +111,39 @@ class Convolution(Layer):
         FN, OH, OW = self.output_shape(x.shape[1:])
         W, b = self.params["W"], self.params["b"]
         W_mat = W.reshape(FN, -1)                                   # (FN, C*FH*FW)
-        out = np.empty((N, FN, OH * OW), dtype=np.result_type(x, W))
+        out = np.empty((N, FN, OH, OW), dtype=np.result_type(x, W))
         chunks = self._chunks(N, W_mat.shape[1] * OH * OW * out.itemsize)
         for chunk in chunks:
-            col = self._unfold(x[chunk])                            # (n, C*FH*FW, OH*OW)
-            np.matmul(W_mat, col, out=out[chunk])                   # (n, FN, OH*OW)
-        out += b[:, None]
+            col = self._unfold(x[chunk])
+            if self.batch_last:                                     # (FN, OH*OW*n) -> (n, FN, OH, OW)
+                out[chunk] = (W_mat @ col).reshape(FN, OH, OW, -1).transpose(3, 0, 1, 2)
+            else:                                                   # (n, FN, OH*OW), already NCHW
+                np.matmul(W_mat, col, out=out[chunk].reshape(-1, FN, OH * OW))
+        out += b[:, None, None]
         # keep what backward needs: col if it came in one piece, else x to rebuild it
         self.x, self.col, self.chunks = x, (col if len(chunks) == 1 and train else None), chunks
-        return out.reshape(N, FN, OH, OW)
+        return out
 
     def backward(self, dout):
         """dout (N, FN, OH, OW) -> dx (N, C, H, W) (None if ``need_dx`` is False);
         fills grads W (FN, C, FH, FW) and b (FN,)."""
         W = self.params["W"]
         FN, C, FH, FW = W.shape
-        N = dout.shape[0]
         W_mat = W.reshape(FN, -1)
-        dout = dout.reshape(N, FN, -1)                              # (N, FN, OH*OW)
         dW = np.zeros(W_mat.shape, dtype=W.dtype)
         dx = np.empty(self.x.shape, dtype=dout.dtype) if self.need_dx else None
         for chunk in self.chunks:
             col = self.col if self.col is not None else self._unfold(self.x[chunk])
-            # dW = sum over images of dout[n] @ col[n].T: each window, weighted by its output's gradient
-            dW += np.matmul(dout[chunk], col.transpose(0, 2, 1)).sum(axis=0)
+            if self.batch_last:
+                d = np.ascontiguousarray(dout[chunk].transpose(1, 2, 3, 0)).reshape(FN, -1)  # (FN, OH*OW*n)
+                dW += d @ col.T     # each window, weighted by its output's gradient, over the batch
+            else:
+                d = dout[chunk].reshape(-1, FN, col.shape[2])                              # (n, FN, OH*OW)
+                dW += np.matmul(d, col.transpose(0, 2, 1)).sum(axis=0)
             if self.need_dx:
-                dcol = np.matmul(W_mat.T, dout[chunk])              # (n, C*FH*FW, OH*OW)
-                dx[chunk] = fold(dcol, dx[chunk].shape, FH, FW, self.stride, self.pad)
-        self.grads = {"W": dW.reshape(W.shape), "b": dout.sum(axis=(0, 2))}
+                dcol = np.matmul(W_mat.T, d, out=col)               # col is done with: reuse its memory
+                self.col = None                                     # (a second backward rebuilds it)
+                fold_fn = fold_batch_last if self.batch_last else fold
+                dx[chunk] = fold_fn(dcol, dx[chunk].shape, FH, FW, self.stride, self.pad)
+        self.grads = {"W": dW.reshape(W.shape), "b": dout.sum(axis=(0, 2, 3))}
         return dx
