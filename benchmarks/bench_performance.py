@@ -8,6 +8,12 @@ and of an AlexNet forward pass at batch 64 with and without im2col chunking.
 
     python benchmarks/bench_performance.py            # everything (a few minutes)
     python benchmarks/bench_performance.py --quick    # fewer repetitions
+
+NumPy's matrix products run in OpenBLAS, which picks its kernels for the CPU when it
+loads, unless the environment variable ``OPENBLAS_CORETYPE`` names them; the header
+prints which ones ran. PyTorch ignores that variable. So compare like with like: on a
+CPU with AVX-512, ``OPENBLAS_CORETYPE=Haswell`` restricts NumPy to AVX2 kernels while
+PyTorch still uses AVX-512.
 """
 
 import os
@@ -154,6 +160,18 @@ def step_runners(rng, dtype=np.float32):
     return runners
 
 
+def blas_kernels():
+    """The CPU kernels OpenBLAS picked, e.g. 'Haswell' (threadpoolctl ships with scikit-learn)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown"
+    info = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}" for i in threadpool_info()
+            if i.get("user_api") == "blas"]
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    return ", ".join(info) + (f" (OPENBLAS_CORETYPE={coretype})" if coretype else "")
+
+
 def fmt(stats):
     return f"{stats[0]:8.2f} ({stats[1]:.1f}-{stats[2]:.1f})" if stats else f"{'-':>8}"
 
@@ -253,7 +271,7 @@ def main():
     repeat = 7 if args.quick else 25
     rng = np.random.default_rng(0)
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
-          f"threads: OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, torch 2")
+          f"threads: OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, torch 2; BLAS kernels: {blas_kernels()}")
     if "step" in args.only or not args.only:
         table("SimpleConvNet training step (forward, backward, Adam), batch 100 (the f32/f64 headers hold "
               "for the first row; the second runs cnnlib and PyTorch in float64 too)",
