@@ -374,3 +374,13 @@ def test_conv_auto_layout(w_shape, stride, expected):
 def test_conv_bad_layout_names_the_parameter():
     with pytest.raises(ValueError, match="layout must be one of .*'per_image'.*got layout = 'NHWC'"):
         Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), layout="NHWC")
+
+
+def test_conv_inference_keeps_no_workspace():
+    rng = np.random.default_rng(14)
+    x, Wt, b = conv_case(rng)
+    conv = Convolution(Wt, b)
+    conv.forward(x)
+    assert conv.workspace is not None and conv.col is not None          # training: kept for backward
+    np.testing.assert_allclose(conv.forward(x, train=False), conv_forward_loop(x, Wt, b, 1, 0), rtol=1e-12, atol=1e-12)
+    assert conv.workspace is None and conv.col is None

@@ -45,9 +45,9 @@ class Convolution(Layer):
     Memory: ``col`` is C*FH*FW times larger than the output of one filter. When it
     would exceed ``max_col_bytes``, the batch is processed in chunks of images, and
     ``col`` is rebuilt chunk by chunk in ``backward`` instead of being kept. The layer
-    reuses one ``col``-sized array from step to step (a fresh one of tens of MB costs
-    the operating system's page faults every step), and ``backward`` writes ``dcol``
-    into it once ``dW`` is done.
+    reuses one ``col``-sized array from training step to training step (a fresh one of
+    tens of MB costs the operating system's page faults every step), and ``backward``
+    writes ``dcol`` into it once ``dW`` is done. ``forward(x, train=False)`` lets it go.
 
     ``need_dx``: set to False when nothing needs the gradient of the input (the first
     layer of a network: its input is the data); ``backward`` then returns None and
@@ -122,6 +122,8 @@ class Convolution(Layer):
         out += b[:, None, None]
         # keep what backward needs: col if it came in one piece, else x to rebuild it
         self.x, self.col, self.chunks = x, (col if len(chunks) == 1 and train else None), chunks
+        if not train:
+            self.workspace = None  # inference keeps no col-sized memory between calls
         return out
 
     def backward(self, dout):
