@@ -386,10 +386,18 @@ assert seconds["naive loops"] > 5 * seconds["cnnlib im2col + matmul"]
 # %% [markdown]
 # The book's `im2col` is already tens of times faster than the loops: its two loops run
 # over the FH×FW filter offsets only, each copying a whole slice of the batch. The
-# `Convolution` layer goes one step further with a variant, `cnnlib.im2col.unfold`: one
-# matrix per image with one *column* per window, `(N, C*FH*FW, OH*OW)`, so that the
-# product with the filters comes out directly in `(N, FN, OH, OW)` order (read its
-# docstring). The idea is the same: copy the windows once, then multiply.
+# `Convolution` layer goes one step further with two variants of the same copy, in
+# `cnnlib/im2col.py`:
+#
+# - `unfold`: one matrix per image with one *column* per window, `(N, C*FH*FW, OH*OW)`,
+#   so that the product with the filters comes out directly in `(N, FN, OH, OW)` order;
+# - `unfold_batch_last`: the images side by side, `(C*FH*FW, OH*OW*N)`. A row of a
+#   window is then `OW*N` numbers in a row instead of `OW`, so NumPy copies (and col2im
+#   adds) in long runs, and the whole batch is one product. AlexNet's original code
+#   (cuda-convnet) kept its images in this "batch last" layout for the same reason.
+#
+# The layer picks one by the shape of the problem (read its docstring). The idea never
+# changes: copy the windows once, then multiply.
 
 # %% [markdown]
 # ## Exercises

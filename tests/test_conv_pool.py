@@ -384,3 +384,20 @@ def test_conv_inference_keeps_no_workspace():
     assert conv.workspace is not None and conv.col is not None          # training: kept for backward
     np.testing.assert_allclose(conv.forward(x, train=False), conv_forward_loop(x, Wt, b, 1, 0), rtol=1e-12, atol=1e-12)
     assert conv.workspace is None and conv.col is None
+
+
+@pytest.mark.parametrize("pool_h, pool_w, stride", [(2, 2, 2), (3, 3, 2), (3, 2, 1)])
+def test_max_pool_ties_go_to_the_first_position(pool_h, pool_w, stride):
+    # after a ReLU whole windows are 0: each output's gradient must reach exactly one
+    # input, the first of its window in reading order (as PyTorch does), never all of them
+    x = np.zeros((2, 3, 7, 7))
+    pool = Pooling(pool_h, pool_w, stride, strict=False)
+    out = pool.forward(x)
+    dout = np.random.default_rng(15).standard_normal(out.shape)
+    dx = pool.backward(dout)
+    expected = np.zeros_like(x)
+    OH, OW = out.shape[2:]
+    for i in range(OH):
+        for j in range(OW):
+            expected[:, :, i * stride, j * stride] += dout[:, :, i, j]
+    np.testing.assert_allclose(dx, expected, rtol=1e-12, atol=1e-12)

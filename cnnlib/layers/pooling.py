@@ -78,12 +78,17 @@ class Pooling(Layer):
         """dout (N, C, OH, OW) -> dx (N, C, H, W)."""
         dx = np.zeros(self.padded_shape, dtype=dout.dtype)
         size = self.pool_h * self.pool_w
-        taken = np.zeros(dout.shape, dtype=bool)
-        for s, view in zip(self._offsets(*dout.shape[2:]), self.views):
+        taken = None                                               # windows whose max is already found
+        for k, (s, view) in enumerate(zip(self._offsets(*dout.shape[2:]), self.views)):
             if self.mode == "max":
                 # only the max saw the output; if several tie, the first one takes it
-                hit = (view == self.out) & ~taken
-                taken |= hit
+                hit = view == self.out
+                if taken is None:
+                    taken = hit
+                else:
+                    hit &= ~taken
+                    if k < size - 1:                               # the last position needs no bookkeeping
+                        taken |= hit
                 dx[s] += dout * hit                                # bool masks: multiply, not np.where
             else:
                 dx[s] += dout / size                               # the mean spreads evenly
