@@ -31,7 +31,9 @@ class Pooling(Layer):
     (4 for 2x2): position (i, j) of every window at once is the strided view
     ``x[:, :, i::stride, j::stride]``, so the max is built up view by view, and no
     ``col`` is ever copied. In backward, an input gets the gradient where it equals
-    its window's max; ties go to the first position, as in PyTorch.
+    its window's max; ties go to the first position, as in PyTorch. When windows do
+    not overlap (stride >= window, as in 2x2 pooling with stride 2), each input has
+    one window at most, so the gradient is written in place instead of added.
     """
 
     def __init__(self, pool_h, pool_w, stride=1, pad=0, mode="max", strict=True):
@@ -78,6 +80,7 @@ class Pooling(Layer):
         """dout (N, C, OH, OW) -> dx (N, C, H, W)."""
         dx = np.zeros(self.padded_shape, dtype=dout.dtype)
         size = self.pool_h * self.pool_w
+        overlap = self.stride < max(self.pool_h, self.pool_w)
         taken = None                                               # windows whose max is already found
         for k, (s, view) in enumerate(zip(self._offsets(*dout.shape[2:]), self.views)):
             if self.mode == "max":
@@ -89,7 +92,10 @@ class Pooling(Layer):
                     hit &= ~taken
                     if k < size - 1:                               # the last position needs no bookkeeping
                         taken |= hit
-                dx[s] += dout * hit                                # bool masks: multiply, not np.where
+                if overlap:
+                    dx[s] += dout * hit                            # bool masks: multiply, not np.where
+                else:                                              # one window per input at most: write
+                    np.multiply(dout, hit, out=dx[s])
             else:
                 dx[s] += dout / size                               # the mean spreads evenly
         H, W = self.x_shape[2:]
