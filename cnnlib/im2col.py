@@ -53,6 +53,12 @@ def _output_hw(H, W, filter_h, filter_w, stride, pad):
     return OH, OW
 
 
+def _check_cols(cols, expected, layout, input_shape, name="cols"):
+    if cols.shape != expected:
+        raise ValueError(f"{name} must have shape {layout} = {expected} for input_shape "
+                         f"{tuple(input_shape)}, got {cols.shape}")
+
+
 def pad_images(x, pad, value=0.0):
     """Pad the two spatial axes of ``x`` (N, C, H, W) by ``pad`` on each side."""
     if pad == 0:
@@ -103,10 +109,7 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     """
     N, C, H, W = input_shape
     OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
-    expected = (N * OH * OW, C * filter_h * filter_w)
-    if col.shape != expected:
-        raise ValueError(f"col must have shape (N*OH*OW, C*FH*FW) = {expected} for input_shape "
-                         f"{tuple(input_shape)}, got {col.shape}")
+    _check_cols(col, (N * OH * OW, C * filter_h * filter_w), "(N*OH*OW, C*FH*FW)", input_shape, "col")
     # view as (N, C, FH, FW, OH, OW): entry [n, c, y, x] is what window offset (y, x) copied
     return _fold6(col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2), input_shape, stride, pad)
 
@@ -160,10 +163,7 @@ def fold_batch_last(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
     """The backward pass of :func:`unfold_batch_last`: ``(C*FH*FW, OH*OW*N)`` -> ``(N, C, H, W)``."""
     N, C, H, W = input_shape
     OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
-    expected = (C * filter_h * filter_w, OH * OW * N)
-    if cols.shape != expected:
-        raise ValueError(f"cols must have shape (C*FH*FW, OH*OW*N) = {expected} for input_shape "
-                         f"{tuple(input_shape)}, got {cols.shape}")
+    _check_cols(cols, (C * filter_h * filter_w, OH * OW * N), "(C*FH*FW, OH*OW*N)", input_shape)
     cols6 = cols.reshape(C, filter_h, filter_w, OH, OW, N)
     img = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=cols.dtype)
     for y in range(filter_h):
@@ -179,10 +179,7 @@ def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
     """The backward pass of :func:`unfold`: ``(N, C*FH*FW, OH*OW)`` -> ``(N, C, H, W)``, adding overlaps."""
     N, C, H, W = input_shape
     OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
-    expected = (N, C * filter_h * filter_w, OH * OW)
-    if cols.shape != expected:
-        raise ValueError(f"cols must have shape (N, C*FH*FW, OH*OW) = {expected} for input_shape "
-                         f"{tuple(input_shape)}, got {cols.shape}")
+    _check_cols(cols, (N, C * filter_h * filter_w, OH * OW), "(N, C*FH*FW, OH*OW)", input_shape)
     return _fold6(cols.reshape(N, C, filter_h, filter_w, OH, OW), input_shape, stride, pad)
 
 
