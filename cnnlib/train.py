@@ -8,6 +8,7 @@ Run ``python -m cnnlib.train --help`` for the command-line version (see ``cli.py
 """
 
 import json
+import os
 import time
 
 import numpy as np
@@ -17,7 +18,7 @@ from .augment import random_shift
 from .io import load_npz, save_npz
 from .optim import OPTIMIZERS, Optimizer
 
-__all__ = ["Trainer", "TrainingDiverged", "plot_history"]
+__all__ = ["Trainer", "TrainingDiverged", "plot_history", "quick_mode"]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -245,3 +246,15 @@ if __name__ == "__main__":  # python -m cnnlib.train
     from cnnlib.cli import main
 
     sys.exit(main())
+
+
+def quick_mode(what="1 epoch per training run"):
+    """True when ``CNNLIB_QUICK=1`` is set: the short mode in which CI runs the notebooks.
+
+    It then prints one line saying so (``what`` tells what is shortened), so that
+    nobody takes the numbers that follow for the real results.
+    """
+    quick = os.environ.get("CNNLIB_QUICK") == "1"
+    if quick:
+        print(f"CNNLIB_QUICK=1: short mode, {what}; the numbers below are NOT the real results")
+    return quick

@@ -46,14 +46,12 @@ from cnnlib.exercises import check, check_function
 from cnnlib.filters import layer_outputs
 from cnnlib.layers import Affine, BatchNormalization, Convolution, Layer, Pooling, Relu
 from cnnlib.network_widgets import predict_one, prediction_explorer, prediction_text
-from cnnlib.train import Trainer
+from cnnlib.train import Trainer, quick_mode
 from cnnlib.viz import draw_matrix, show_images
 
 plt.rcParams["figure.dpi"] = 72
-QUICK = os.environ.get("CNNLIB_QUICK") == "1"  # CI sets it: fewer epochs, same code
+QUICK = quick_mode("2 epochs per run")  # CNNLIB_QUICK=1, set by CI: fewer epochs, same code
 EPOCHS = 2 if QUICK else 20
-if QUICK:
-    print("CNNLIB_QUICK=1: short mode, 2 epochs per run; the numbers below are NOT the real results")
 
 data = cnnlib.load_mnist()
 (x_train, t_train), (x_test, t_test) = data

@@ -32,7 +32,6 @@
 # - explore all of this with the learned-filter explorer.
 
 # %%
-import os
 import time
 
 import matplotlib.pyplot as plt
@@ -46,14 +45,12 @@ from cnnlib.filters import (explorer_images, first_layer_maps, layer_outputs, lo
                             load_pretrained_snapshots, normalize_filters)
 from cnnlib.layers import Affine, Convolution, Pooling, Relu
 from cnnlib.network_widgets import filter_figure, filter_view
-from cnnlib.train import Trainer
+from cnnlib.train import Trainer, quick_mode
 from cnnlib.viz import show_images
 
 plt.rcParams["figure.dpi"] = 72
-QUICK = os.environ.get("CNNLIB_QUICK") == "1"  # CI sets it: fewer epochs, same code
+QUICK = quick_mode()  # CNNLIB_QUICK=1, set by CI: fewer epochs, same code
 EPOCHS, SIZE_EPOCHS, DEEP_EPOCHS = (1, 1, 1) if QUICK else (20, 8, 10)
-if QUICK:
-    print("CNNLIB_QUICK=1: short mode, 1 epoch per training run; the numbers below are NOT the real results")
 
 data = cnnlib.load_mnist()
 (x_train, t_train), (x_test, t_test) = data

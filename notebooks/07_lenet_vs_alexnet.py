@@ -35,7 +35,6 @@
 # This follows *Deep Learning from Scratch* (ゼロから作るDeep Learning), section 7.7.
 
 # %%
-import os
 import time
 
 import matplotlib.pyplot as plt
@@ -46,13 +45,11 @@ from cnnlib import AlexNet, LeNet5, summary
 from cnnlib.datasets import DataUnavailableError
 from cnnlib.exercises import check, check_function
 from cnnlib.layers import LRN, Dropout, Pooling
-from cnnlib.train import Trainer
+from cnnlib.train import Trainer, quick_mode
 
 plt.rcParams["figure.dpi"] = 72
-QUICK = os.environ.get("CNNLIB_QUICK") == "1"  # CI sets it: fewer epochs, same code
+QUICK = quick_mode()  # CNNLIB_QUICK=1, set by CI: fewer epochs, same code
 LENET_EPOCHS, ACT_EPOCHS, ALEX_EPOCHS = (1, 1, 1) if QUICK else (10, 10, 10)
-if QUICK:
-    print("CNNLIB_QUICK=1: short mode, 1 epoch per training run; the numbers below are NOT the real results")
 
 data = cnnlib.load_mnist()
 (x_train, t_train), (x_test, t_test) = data

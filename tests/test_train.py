@@ -163,3 +163,17 @@ def test_checkpoints_are_never_silently_overwritten_and_check_the_optimizer(tmp_
     tr.save_checkpoint(tmp_path / "c.npz", overwrite=True)
     with pytest.raises(ValueError, match="saved with optimizer Adam"):
         trainer(tiny_net(), 1, optimizer="sgd").load_checkpoint(tmp_path / "c.npz")
+
+
+def test_quick_mode_reads_cnnlib_quick_and_says_so(monkeypatch, capsys):
+    from cnnlib.train import quick_mode
+    monkeypatch.setenv("CNNLIB_QUICK", "1")
+    assert quick_mode("2 epochs per run") is True
+    assert capsys.readouterr().out == ("CNNLIB_QUICK=1: short mode, 2 epochs per run; "
+                                       "the numbers below are NOT the real results\n")
+    for value in ("0", ""):
+        monkeypatch.setenv("CNNLIB_QUICK", value)
+        assert quick_mode() is False
+    monkeypatch.delenv("CNNLIB_QUICK")
+    assert quick_mode() is False
+    assert capsys.readouterr().out == ""
