@@ -92,14 +92,15 @@ def layer_runners(ours, book, shape, rng):
     return {"cnnlib": run_ours, "book": run_book}, x32, dout32
 
 
-def conv_runners(shape, filt, stride, pad, rng):
+def conv_runners(shape, filt, stride, pad, rng, need_dx=True):
     FN, FH, FW = filt
     W = 0.1 * rng.standard_normal((FN, shape[1], FH, FW))
     b = np.zeros(FN)
     ours = Convolution(W.astype(np.float32), b.astype(np.float32), stride, pad)
+    ours.need_dx = need_dx  # False: a network's first layer, whose input is the data
     runners, x32, dout32 = layer_runners(ours, BookConvolution(W, b, stride, pad), shape, rng)
     if torch:
-        tx = torch.tensor(x32, requires_grad=True)
+        tx = torch.tensor(x32, requires_grad=need_dx)
         tW = torch.tensor(W.astype(np.float32), requires_grad=True)
         tb = torch.zeros(FN, requires_grad=True)
         tdout = torch.tensor(dout32)
@@ -280,6 +281,10 @@ def main():
     if "conv" in args.only or not args.only:
         table("Convolution forward + backward (dx, dW, db)",
               [(name, conv_runners(shape, filt, s, p, rng)) for name, shape, filt, s, p in CONV_CASES], repeat)
+        table("The same, as the first layer of a network: no dx for cnnlib and PyTorch (the book's code "
+              "always computes it)",
+              [(name, conv_runners(shape, filt, s, p, rng, need_dx=False))
+               for name, shape, filt, s, p in CONV_CASES if shape[1] in (1, 3)], repeat)
     if "pool" in args.only or not args.only:
         table("Max pooling forward + backward",
               [(name, pool_runners(shape, size, s, rng)) for name, shape, size, s in POOL_CASES], repeat)
