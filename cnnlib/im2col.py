@@ -118,9 +118,10 @@ def _copy_into(out, shape, view):
     """Copy ``view`` into ``out`` (an array to reuse, any shape of the right size) or a new array."""
     if out is None:
         return np.array(view, order="C").reshape(shape)
-    out = out.reshape(shape)  # a view: raises if out has the wrong size or is not contiguous
+    if out.size != view.size or not out.flags.c_contiguous:  # reshape would then copy, and lose the result
+        raise ValueError(f"out must be a contiguous array of {view.size} numbers, got shape {out.shape}")
     np.copyto(out.reshape(view.shape), view)
-    return out
+    return out.reshape(shape)
 
 
 def unfold(input_data, filter_h, filter_w, stride=1, pad=0, out=None):

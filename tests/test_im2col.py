@@ -210,8 +210,10 @@ def test_unfold_writes_into_out(unfold_fn):
     got = unfold_fn(x, 3, 2, 1, 1, out=buffer[:expected.size])
     np.testing.assert_array_equal(got, expected)
     assert np.shares_memory(got, buffer) and np.isnan(buffer[expected.size:]).all()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="out must be a contiguous array of"):
         unfold_fn(x, 3, 2, 1, 1, out=buffer[:expected.size - 1])   # too small
+    with pytest.raises(ValueError, match="out must be a contiguous array of"):
+        unfold_fn(x, 3, 2, 1, 1, out=np.empty(2 * expected.size, dtype=np.float32)[::2])  # strided
 
 
 def test_fold_batch_last_checks_the_shape():

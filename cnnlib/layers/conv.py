@@ -91,8 +91,8 @@ class Convolution(Layer):
 
     def _unfold(self, x):
         """col of the images x: (n, C*FH*FW, OH*OW) per image, or (C*FH*FW, OH*OW*n) batch last."""
-        FH, FW = self.params["W"].shape[2:]
-        C, OH, OW = x.shape[1], *self.output_shape(x.shape[1:])[1:]
+        FN, C, FH, FW = self.params["W"].shape
+        _, OH, OW = self.output_shape(x.shape[1:])
         size = x.shape[0] * C * FH * FW * OH * OW
         if self.workspace is None or self.workspace.size < size or self.workspace.dtype != x.dtype:
             self.workspace = np.empty(size, dtype=x.dtype)
