@@ -1,6 +1,6 @@
 """Max and average pooling (Deep Learning from Scratch, 7.4.4)."""
 
-import functools
+import itertools
 
 import numpy as np
 
@@ -30,10 +30,12 @@ class Pooling(Layer):
     row. Here we loop over the ``pool_h * pool_w`` positions *inside* a window instead
     (4 for 2x2): position (i, j) of every window at once is the strided view
     ``x[:, :, i::stride, j::stride]``, so the max is built up view by view, and no
-    ``col`` is ever copied. In backward, an input gets the gradient where it equals
-    its window's max; ties go to the first position, as in PyTorch. When windows do
-    not overlap (stride >= window, as in 2x2 pooling with stride 2), each input has
-    one window at most, so the gradient is written in place instead of added.
+    ``col`` is ever copied. The layer keeps that running max, position by position:
+    in backward, the gradient of a window goes to the position where its running max
+    first reaches the window's max (so ties go to the first position, as in PyTorch).
+    Positions (i, j) with i and j below the stride never share an input, so their
+    gradient is written in place; only the others (where windows overlap, as in 3x3
+    pooling with stride 2) are added.
     """
 
     def __init__(self, pool_h, pool_w, stride=1, pad=0, mode="max", strict=True):
@@ -70,33 +72,33 @@ class Pooling(Layer):
         # max pooling pads with -inf, so that padding is never the maximum
         x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)
         self.padded_shape = x.shape
-        self.views = [x[s] for s in self._offsets(OH, OW)]         # each (N, C, OH, OW), no copy
+        views = [x[s] for s in self._offsets(OH, OW)]              # each (N, C, OH, OW), no copy
         if self.mode == "average":
-            return sum(self.views[1:], self.views[0].copy()) / (self.pool_h * self.pool_w)
-        self.out = functools.reduce(np.maximum, self.views)
-        return self.out
+            return sum(views[1:], views[0].copy()) / (self.pool_h * self.pool_w)
+        # running[k]: the max over positions 0..k of every window; the last is the output
+        self.running = list(itertools.accumulate(views, np.maximum))
+        return self.running[-1]
 
     def backward(self, dout):
         """dout (N, C, OH, OW) -> dx (N, C, H, W)."""
         dx = np.zeros(self.padded_shape, dtype=dout.dtype)
         size = self.pool_h * self.pool_w
-        overlap = self.stride < max(self.pool_h, self.pool_w)
-        taken = None                                               # windows whose max is already found
-        for k, (s, view) in enumerate(zip(self._offsets(*dout.shape[2:]), self.views)):
-            if self.mode == "max":
-                # only the max saw the output; if several tie, the first one takes it
-                hit = view == self.out
-                if taken is None:
-                    taken = hit
-                else:
-                    hit &= ~taken
-                    if k < size - 1:                               # the last position needs no bookkeeping
-                        taken |= hit
-                if overlap:
-                    dx[s] += dout * hit                            # bool masks: multiply, not np.where
-                else:                                              # one window per input at most: write
-                    np.multiply(dout, hit, out=dx[s])
-            else:
+        for k, s in enumerate(self._offsets(*dout.shape[2:])):
+            if self.mode == "average":
                 dx[s] += dout / size                               # the mean spreads evenly
+                continue
+            # only the max saw the output: it goes to the position where the running max
+            # first reaches the window's max (if several tie, to the first of them)
+            if k < size - 1:
+                now = self.running[k] == self.running[-1]          # reached by position k?
+            else:
+                now = True                                         # by the last position, always
+            hit = now if k == 0 else np.greater(now, reached)      # reached now, not before
+            reached = now
+            i, j = divmod(k, self.pool_w)
+            if i < self.stride and j < self.stride:                # the first to touch these inputs:
+                np.multiply(dout, hit, out=dx[s])                  # write (bool masks: multiply, not np.where)
+            else:
+                dx[s] += dout * hit
         H, W = self.x_shape[2:]
         return dx[:, :, self.pad:self.pad + H, self.pad:self.pad + W]
