@@ -17,17 +17,18 @@ Two versions of im2col live here: ``im2col`` builds a strided *view* of all wind
 and copies it once; ``im2col_book`` is the book's double loop, kept as the readable
 reference that the tests compare against.
 
-``unfold`` / ``fold`` are the same idea with one matrix per image, laid out
-``(N, C*FH*FW, OH*OW)`` (PyTorch's ``unfold`` layout): one *column* per output pixel.
-The convolution layer uses them because ``W (FN, C*FH*FW) @ unfold(x)`` comes out as
-``(N, FN, OH*OW)``, already NCHW, and because copying whole rows of output pixels is
-faster than copying tiny 5x5 windows one by one.
+``unfold`` / ``fold`` are the same idea, transposed: ``(C*FH*FW, N*OH*OW)``, one
+*column* per window (``unfold(x)`` equals ``im2col(x).T``, made contiguous). The
+convolution layer uses this layout because ``W (FN, C*FH*FW) @ unfold(x)`` is then one
+matrix product for the whole batch, and because copying whole rows of output pixels
+(``OW`` numbers at a time) is faster than copying tiny 5x5 windows one by one.
+(PyTorch's ``unfold`` returns the same columns split per image, ``(N, C*FH*FW, OH*OW)``.)
 
-``unfold_batch_last`` / ``fold_batch_last`` put the batch axis last instead:
-``(C*FH*FW, OH*OW*N)``, the images side by side in every row (the "CHWN" layout of
-cuda-convnet, the code AlexNet was trained with). With stride 1, a row of a window is
-then ``OW*N`` consecutive numbers, so copies and col2im's additions move long runs
-instead of rows of ``OW``; and the whole batch is one matrix product.
+``unfold_batch_last`` / ``fold_batch_last`` order the columns with the batch axis last
+instead: ``(C*FH*FW, OH*OW*N)``, the images side by side in every row (the "CHWN"
+layout of cuda-convnet, the code AlexNet was trained with). With stride 1, a row of a
+window is then ``OW*N`` consecutive numbers, so copies and col2im's additions move long
+runs instead of rows of ``OW``.
 """
 
 import numpy as np
@@ -35,7 +36,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .sizes import conv_output_size
 
-__all__ = ["im2col", "col2im", "unfold", "fold", "unfold_batch_last", "fold_batch_last", "batch_last", "im2col_book", "col2im_book", "pad_images", "windows"]
+__all__ = ["im2col", "col2im", "unfold", "fold", "unfold_batch_last", "fold_batch_last", "batch_last", "stride_phases", "im2col_book", "col2im_book", "pad_images", "windows"]
 
 
 def _check_images(input_data, name="input_data"):
@@ -110,32 +111,72 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     N, C, H, W = input_shape
     OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
     _check_cols(col, (N * OH * OW, C * filter_h * filter_w), "(N*OH*OW, C*FH*FW)", input_shape, "col")
-    # view as (N, C, FH, FW, OH, OW): entry [n, c, y, x] is what window offset (y, x) copied
-    return _fold6(col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2), input_shape, stride, pad)
+    # view as (C, FH, FW, N, OH, OW): entry [c, y, x] is what window offset (y, x) copied
+    return _fold6(col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(3, 4, 5, 0, 1, 2), input_shape, stride, pad)
 
 
 def _copy_into(out, shape, view):
     """Copy ``view`` into ``out`` (an array to reuse, any shape of the right size) or a new array."""
     if out is None:
         return np.array(view, order="C").reshape(shape)
-    if out.size != view.size or not out.flags.c_contiguous:  # reshape would then copy, and lose the result
-        raise ValueError(f"out must be a contiguous array of {view.size} numbers, got shape {out.shape}")
+    _check_out(out, view.size)
     np.copyto(out.reshape(view.shape), view)
     return out.reshape(shape)
 
 
-def unfold(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
-    """im2col with one matrix per image: ``(N, C, H, W)`` -> ``(N, C*FH*FW, OH*OW)``.
+def _check_out(out, size):
+    if out.size != size or not out.flags.c_contiguous:  # reshape would then copy, and lose the result
+        raise ValueError(f"out must be a contiguous array of {size} numbers, got shape {out.shape}")
 
-    Column ``oh*OW + ow`` of image ``n`` is the window at ``(oh*stride, ow*stride)``,
-    flattened in ``(c, fh, fw)`` order, like a row of :func:`im2col`. ``out``: an
-    array of that size to write into (the layer reuses one from step to step).
+
+def stride_phases(x, stride, Hq, Wq):
+    """Split images into their ``stride x stride`` interleaved sub-images.
+
+    ``x`` (N, C, H, W) -> ``(stride, stride, N, C, Hq, Wq)``: entry ``[ry, rx]`` is
+    ``x[:, :, ry::stride, rx::stride]``, cut or padded with zeros to ``Hq x Wq``. Window
+    offset ``(y, x)`` of the window at ``(oh, ow)`` is the pixel
+    ``(oh + y // stride, ow + x // stride)`` of sub-image ``[y % stride, x % stride]``:
+    so even when the stride skips pixels, a row of windows reads consecutive numbers.
+    With stride 1 there is one sub-image, x itself (a view, no copy).
+    """
+    N, C = x.shape[:2]
+    if stride == 1:
+        return x[None, None, :, :, :Hq, :Wq]
+    subs = np.zeros((stride, stride, N, C, Hq, Wq), dtype=x.dtype)
+    for ry in range(stride):
+        for rx in range(stride):
+            part = x[:, :, ry::stride, rx::stride][:, :, :Hq, :Wq]
+            subs[ry, rx, :, :, :part.shape[2], :part.shape[3]] = part
+    return subs
+
+
+def unfold(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
+    """im2col, transposed: ``(N, C, H, W)`` -> ``(C*FH*FW, N*OH*OW)``.
+
+    Column ``(n*OH + oh)*OW + ow`` is the window at ``(oh*stride, ow*stride)`` of image
+    ``n``, flattened in ``(c, fh, fw)`` order: row for row the columns of
+    ``im2col(x).T``. ``out``: an array of that size to write into (the layer reuses one
+    from step to step).
+
+    How: the book's loop over the FH*FW filter offsets, each copying one slice of the
+    whole batch, but read from :func:`stride_phases`, so that every copy moves whole
+    rows of ``OW`` consecutive numbers even with a stride.
     """
     N, C, H, W = _check_images(input_data)
     OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
-    win = windows(pad_images(input_data, pad), filter_h, filter_w, stride)[:, :, :OH, :OW]
-    # (N, C, OH, OW, FH, FW) -> (N, C, FH, FW, OH, OW): one copy, whole output rows at a time
-    return _copy_into(out, (N, C * filter_h * filter_w, OH * OW), win.transpose(0, 1, 4, 5, 2, 3))
+    size = C * filter_h * filter_w * N * OH * OW
+    if out is None:
+        out = np.empty(size, dtype=input_data.dtype)
+    _check_out(out, size)
+    col = out.reshape(C, filter_h, filter_w, N, OH, OW)
+    subs = stride_phases(pad_images(input_data, pad), stride,
+                         OH + (filter_h - 1) // stride, OW + (filter_w - 1) // stride)
+    for y in range(filter_h):
+        for x in range(filter_w):
+            i, j = y // stride, x // stride
+            # offset (y, x) of every window: (N, C, OH, OW) -> (C, N, OH, OW)
+            col[:, y, x] = subs[y % stride, x % stride, :, :, i:i + OH, j:j + OW].transpose(1, 0, 2, 3)
+    return out.reshape(C * filter_h * filter_w, N * OH * OW)
 
 
 def batch_last(x, pad=0):
@@ -177,23 +218,32 @@ def fold_batch_last(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
 
 
 def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
-    """The backward pass of :func:`unfold`: ``(N, C*FH*FW, OH*OW)`` -> ``(N, C, H, W)``, adding overlaps."""
+    """The backward pass of :func:`unfold`: ``(C*FH*FW, N*OH*OW)`` -> ``(N, C, H, W)``, adding overlaps."""
     N, C, H, W = input_shape
     OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
-    _check_cols(cols, (N, C * filter_h * filter_w, OH * OW), "(N, C*FH*FW, OH*OW)", input_shape)
-    return _fold6(cols.reshape(N, C, filter_h, filter_w, OH, OW), input_shape, stride, pad)
+    _check_cols(cols, (C * filter_h * filter_w, N * OH * OW), "(C*FH*FW, N*OH*OW)", input_shape)
+    return _fold6(cols.reshape(C, filter_h, filter_w, N, OH, OW), input_shape, stride, pad)
 
 
 def _fold6(cols6, input_shape, stride, pad):
-    """Add ``cols6`` (N, C, FH, FW, OH, OW) back onto a (N, C, H, W) image: the loop of col2im."""
+    """Add ``cols6`` (C, FH, FW, N, OH, OW) back onto a (N, C, H, W) image: the loop of col2im.
+
+    The additions go into the :func:`stride_phases` sub-images (consecutive numbers
+    even with a stride), which are then interleaved back into the image.
+    """
     N, C, H, W = input_shape
-    _, _, FH, FW, OH, OW = cols6.shape
-    img = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=cols6.dtype)
+    _, FH, FW, _, OH, OW = cols6.shape
+    Hq, Wq = OH + (FH - 1) // stride, OW + (FW - 1) // stride
+    subs = np.zeros((stride, stride, C, N, Hq, Wq), dtype=cols6.dtype)
     for y in range(FH):
-        y_max = y + stride * OH
         for x in range(FW):
-            x_max = x + stride * OW
-            img[:, :, y:y_max:stride, x:x_max:stride] += cols6[:, :, y, x]  # overlaps add up
+            i, j = y // stride, x // stride
+            subs[y % stride, x % stride, :, :, i:i + OH, j:j + OW] += cols6[:, y, x]  # overlaps add up
+    # the pixels that no window reaches (when the sizes do not divide) stay 0
+    img = np.zeros((N, C, max(H + 2 * pad, stride * Hq), max(W + 2 * pad, stride * Wq)), dtype=cols6.dtype)
+    for ry in range(stride):
+        for rx in range(stride):
+            img[:, :, ry:stride * Hq:stride, rx:stride * Wq:stride] = subs[ry, rx].transpose(1, 0, 2, 3)
     return img[:, :, pad:H + pad, pad:W + pad]
 
 

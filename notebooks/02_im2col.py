@@ -389,11 +389,12 @@ assert seconds["naive loops"] > 5 * seconds["cnnlib im2col + matmul"]
 # `Convolution` layer goes one step further with two variants of the same copy, in
 # `cnnlib/im2col.py`:
 #
-# - `unfold`: one matrix per image with one *column* per window, `(N, C*FH*FW, OH*OW)`,
-#   so that the product with the filters comes out directly in `(N, FN, OH, OW)` order;
-# - `unfold_batch_last`: the images side by side, `(C*FH*FW, OH*OW*N)`. A row of a
-#   window is then `OW*N` numbers in a row instead of `OW`, so NumPy copies (and col2im
-#   adds) in long runs, and the whole batch is one product. AlexNet's original code
+# - `unfold`: im2col transposed, `(C*FH*FW, N*OH*OW)`, one *column* per window, so
+#   that `W (FN, C*FH*FW) @ col` is the whole batch in one product, and each copy moves
+#   a whole row of `OW` output pixels;
+# - `unfold_batch_last`: the same columns in another order, the images side by side,
+#   `(C*FH*FW, OH*OW*N)`. A row of a window is then `OW*N` numbers in a row instead of
+#   `OW`, so NumPy copies (and col2im adds) in long runs. AlexNet's original code
 #   (cuda-convnet) kept its images in this "batch last" layout for the same reason.
 #
 # The layer picks one by the shape of the problem (read its docstring). The idea never

@@ -178,8 +178,8 @@ assert np.allclose(dx, dx_lib)
 # ## 3. The layer, assembled
 # Here are the four steps in one class, the way the book writes it (with `params` and
 # `grads` dicts, as every `cnnlib` layer has). `cnnlib`'s `Convolution` computes the
-# same numbers with faster variants of im2col (one matrix per image, or the whole batch
-# side by side: see its docstring); this teaching version must agree with it.
+# same numbers with faster variants of im2col (im2col transposed, in one of two column
+# orders: see its docstring); this teaching version must agree with it.
 
 # %%
 class BookConvolution:

@@ -160,7 +160,7 @@ def test_pool_overlapping_windows_stride_one():
     ((1, 2, 6, 5), (2, 2, 2, 3), 2, 1, True),
     ((2, 1, 7, 7), (2, 1, 3, 3), 3, 0, False),   # floored: the last row and column are unseen
 ])
-@pytest.mark.parametrize("layout", ["per_image", "batch_last"])
+@pytest.mark.parametrize("layout", ["batch_first", "batch_last"])
 def test_conv_gradient_check(x_shape, w_shape, stride, pad, strict, layout):
     rng = np.random.default_rng(0)
     conv = Convolution(rng.standard_normal(w_shape), rng.standard_normal(w_shape[0]), stride, pad, strict, layout)
@@ -196,7 +196,7 @@ def random_window(rng, H, W, max_window=4):
     return FH, FW, int(rng.integers(1, 4)), pad
 
 
-@pytest.mark.parametrize("layout", ["auto", "per_image", "batch_last"])
+@pytest.mark.parametrize("layout", ["auto", "batch_first", "batch_last"])
 def test_conv_matches_loop_reference_sweep(layout):
     rng = np.random.default_rng(2024)
     for trial in range(60):
@@ -295,7 +295,7 @@ def forward_backward(conv, x, dout):
     return out, dx, conv.grads["W"], conv.grads["b"]
 
 
-@pytest.mark.parametrize("layout", ["per_image", "batch_last"])
+@pytest.mark.parametrize("layout", ["batch_first", "batch_last"])
 @pytest.mark.parametrize("stride, pad", [(1, 0), (1, 1), (2, 1)])
 def test_conv_chunks_give_the_same_result(layout, stride, pad):
     rng = np.random.default_rng(11)
@@ -325,7 +325,7 @@ def test_conv_chunk_sizes_follow_max_col_bytes():
     assert conv._chunks(10, 300) == [slice(0, 10)]
 
 
-@pytest.mark.parametrize("layout", ["per_image", "batch_last"])
+@pytest.mark.parametrize("layout", ["batch_first", "batch_last"])
 def test_conv_reused_col_never_leaks_between_calls(layout):
     # the workspace is reused: a second input, a second backward, or a smaller batch must
     # still give the loop reference's numbers
@@ -347,7 +347,7 @@ def test_conv_reused_col_never_leaks_between_calls(layout):
 def test_conv_need_dx_false_skips_dx_only():
     rng = np.random.default_rng(13)
     x, Wt, b = conv_case(rng)
-    for layout in ("per_image", "batch_last"):
+    for layout in ("batch_first", "batch_last"):
         full, first = Convolution(Wt, b, layout=layout), Convolution(Wt, b, layout=layout)
         first.need_dx = False
         dout = rng.standard_normal((x.shape[0],) + full.output_shape(x.shape[1:]))
@@ -367,12 +367,12 @@ def test_conv_auto_layout(w_shape, stride, expected):
     conv = Convolution(np.zeros(w_shape, dtype=np.float32), np.zeros(w_shape[0], dtype=np.float32), stride,
                        strict=False)
     assert conv.batch_last is expected
-    assert Convolution(conv.params["W"], conv.params["b"], stride, strict=False, layout="per_image").batch_last is False
+    assert Convolution(conv.params["W"], conv.params["b"], stride, strict=False, layout="batch_first").batch_last is False
     assert Convolution(conv.params["W"], conv.params["b"], stride, strict=False, layout="batch_last").batch_last
 
 
 def test_conv_bad_layout_names_the_parameter():
-    with pytest.raises(ValueError, match="layout must be one of .*'per_image'.*got layout = 'NHWC'"):
+    with pytest.raises(ValueError, match="layout must be one of .*'batch_first'.*got layout = 'NHWC'"):
         Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), layout="NHWC")
 
 

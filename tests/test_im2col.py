@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from cnnlib import col2im, im2col
-from cnnlib.im2col import (batch_last, col2im_book, fold, fold_batch_last, im2col_book, pad_images, unfold,
-                           unfold_batch_last, windows)
+from cnnlib.im2col import (batch_last, col2im_book, fold, fold_batch_last, im2col_book, pad_images, stride_phases,
+                           unfold, unfold_batch_last, windows)
 
 
 def random_case(rng):
@@ -168,7 +168,7 @@ def test_bad_arguments():
         im2col(np.zeros((1, 1, 5, 5)), 3, 3, pad=-1)
 
 
-# --- the per-image and batch-last layouts are im2col, rearranged ---------------------------
+# --- the batch-first and batch-last layouts are im2col, rearranged -------------------------
 
 def test_unfold_layouts_are_im2col_rearranged_sweep():
     rng = np.random.default_rng(3)
@@ -178,8 +178,7 @@ def test_unfold_layouts_are_im2col_rearranged_sweep():
         col = im2col(x, FH, FW, stride, pad)                         # (N*OH*OW, C*FH*FW)
         N, P, K = shape[0], col.shape[0] // shape[0], col.shape[1]
         case = f"{shape=} {FH=} {FW=} {stride=} {pad=}"
-        np.testing.assert_array_equal(unfold(x, FH, FW, stride, pad), col.reshape(N, P, K).transpose(0, 2, 1),
-                                      err_msg=case)
+        np.testing.assert_array_equal(unfold(x, FH, FW, stride, pad), col.T, err_msg=case)
         np.testing.assert_array_equal(unfold_batch_last(x, FH, FW, stride, pad),
                                       col.reshape(N, P, K).transpose(2, 1, 0).reshape(K, P * N), err_msg=case)
 
@@ -214,6 +213,21 @@ def test_unfold_writes_into_out(unfold_fn):
         unfold_fn(x, 3, 2, 1, 1, out=buffer[:expected.size - 1])   # too small
     with pytest.raises(ValueError, match="out must be a contiguous array of"):
         unfold_fn(x, 3, 2, 1, 1, out=np.empty(2 * expected.size, dtype=np.float32)[::2])  # strided
+
+
+@pytest.mark.parametrize("stride, Hq, Wq", [(2, 4, 3), (3, 2, 3), (3, 4, 4)])   # cut, or padded with zeros
+def test_stride_phases_are_the_interleaved_sub_images(stride, Hq, Wq):
+    x = np.arange(2 * 3 * 8 * 7, dtype=np.float64).reshape(2, 3, 8, 7) + 1       # no zeros of its own
+    subs = stride_phases(x, stride, Hq, Wq)
+    assert subs.shape == (stride, stride, 2, 3, Hq, Wq)
+    for ry in range(stride):
+        for rx in range(stride):
+            part = x[:, :, ry::stride, rx::stride][:, :, :Hq, :Wq]
+            h, w = part.shape[2:]
+            np.testing.assert_array_equal(subs[ry, rx, :, :, :h, :w], part)
+            assert (subs[ry, rx, :, :, h:] == 0).all() and (subs[ry, rx, :, :, :, w:] == 0).all()
+    one = stride_phases(x, 1, 8, 7)                                           # stride 1: x itself, no copy
+    assert one.shape == (1, 1, 2, 3, 8, 7) and np.shares_memory(one, x)
 
 
 def test_fold_batch_last_checks_the_shape():

@@ -8,7 +8,9 @@ from .base import Layer, check_ndim
 
 __all__ = ["Convolution"]
 
-LAYOUTS = ("auto", "per_image", "batch_last")
+LAYOUTS = ("auto", "batch_first", "batch_last")
+# (N, FN, OH, OW) -> (FN, ...) in the order of col's columns: (n, oh, ow) or (oh, ow, n)
+COLUMN_ORDER = {"batch_first": (1, 0, 2, 3), "batch_last": (1, 2, 3, 0)}
 
 
 class Convolution(Layer):
@@ -20,23 +22,24 @@ class Convolution(Layer):
         stride, pad: see :func:`cnnlib.conv_output_size`.
         strict: if True, sizes that do not divide raise ``ValueError``; if False floor
             like PyTorch.
-        layout: how ``col`` is laid out, ``"per_image"``, ``"batch_last"``, or
-            ``"auto"`` (the default) to pick the faster one (below). Same results.
+        layout: the order of ``col``'s columns, ``"batch_first"``, ``"batch_last"``,
+            or ``"auto"`` (the default) to pick the faster one (below). Same results.
 
     ``forward(x)``: x (N, C, H, W) -> out (N, FN, OH, OW) with
     ``OH = (H + 2*pad - FH) / stride + 1`` and ``OW = (W + 2*pad - FW) / stride + 1``.
 
-    How: copy every window into a column of a matrix ``col`` (im2col), then one matrix
-    product ``W (FN, C*FH*FW) @ col`` computes every output at once. (The book uses
-    ``im2col``'s transposed layout and transposes the result back; notebook 03 builds
-    that version and checks it against this one.) Two layouts of ``col``:
+    How: copy every window of the batch into a column of a matrix ``col``
+    ``(C*FH*FW, N*OH*OW)`` (im2col, transposed), then one matrix product
+    ``W (FN, C*FH*FW) @ col`` computes every output at once, ``(FN, N*OH*OW)``, which
+    goes back to NCHW with the bias added on the way. (The book uses ``im2col``'s
+    transposed layout and transposes the result back; notebook 03 builds that version
+    and checks it against this one.) Two orders of the columns:
 
-    - ``"per_image"`` (:func:`cnnlib.im2col.unfold`): one matrix per image,
-      ``(N, C*FH*FW, OH*OW)``; the product comes out ``(N, FN, OH*OW)``, already NCHW.
-    - ``"batch_last"`` (:func:`cnnlib.im2col.unfold_batch_last`): the images side by
-      side, ``(C*FH*FW, OH*OW*N)``. With stride 1, every copy then moves runs of
-      ``OW*N`` numbers instead of ``OW``, and the batch is one product; but x, out,
-      dout and dx must be transposed to and from NCHW.
+    - ``"batch_first"`` (:func:`cnnlib.im2col.unfold`): image by image, ``(n, oh, ow)``,
+      so a copy moves rows of ``OW`` numbers;
+    - ``"batch_last"`` (:func:`cnnlib.im2col.unfold_batch_last`): ``(oh, ow, n)``, the
+      images side by side. With stride 1, every copy then moves runs of ``OW*N``
+      numbers instead of ``OW``; but x and dx must be transposed to and from it.
 
     ``"auto"`` takes ``"batch_last"`` when the stride is 1 and ``col`` has more rows
     than the output has channels (``C*FH*FW > 2*FN``): then the transposes cost less
@@ -83,14 +86,14 @@ class Convolution(Layer):
 
     @property
     def batch_last(self):
-        """True if this layer lays ``col`` out batch last (see the class docstring)."""
+        """True if this layer orders ``col``'s columns batch last (see the class docstring)."""
         if self.layout != "auto":
             return self.layout == "batch_last"
         FN, C, FH, FW = self.params["W"].shape
         return self.stride == 1 and C * FH * FW > 2 * FN
 
     def _unfold(self, x):
-        """col of the images x: (n, C*FH*FW, OH*OW) per image, or (C*FH*FW, OH*OW*n) batch last."""
+        """col of the images x: (C*FH*FW, n*OH*OW), columns in this layer's order."""
         FN, C, FH, FW = self.params["W"].shape
         _, OH, OW = self.output_shape(x.shape[1:])
         size = x.shape[0] * C * FH * FW * OH * OW
@@ -111,15 +114,14 @@ class Convolution(Layer):
         FN, OH, OW = self.output_shape(x.shape[1:])
         W, b = self.params["W"], self.params["b"]
         W_mat = W.reshape(FN, -1)                                   # (FN, C*FH*FW)
+        order = COLUMN_ORDER["batch_last" if self.batch_last else "batch_first"]
         out = np.empty((N, FN, OH, OW), dtype=np.result_type(x, W))
         chunks = self._chunks(N, W_mat.shape[1] * OH * OW * out.itemsize)
         for chunk in chunks:
             col = self._unfold(x[chunk])
-            if self.batch_last:                                     # (FN, OH*OW*n) -> (n, FN, OH, OW)
-                out[chunk] = (W_mat @ col).reshape(FN, OH, OW, -1).transpose(3, 0, 1, 2)
-            else:                                                   # (n, FN, OH*OW), already NCHW
-                np.matmul(W_mat, col, out=out[chunk].reshape(-1, FN, OH * OW))
-        out += b[:, None, None]
+            out_cols = out[chunk].transpose(order)                  # out seen in col's order, (FN, ...)
+            # one product for the chunk; the bias is added on the way back to NCHW
+            np.add((W_mat @ col).reshape(out_cols.shape), b[:, None, None, None], out=out_cols)
         # keep what backward needs: col if it came in one piece, else x to rebuild it
         self.x, self.col, self.chunks = x, (col if len(chunks) == 1 and train else None), chunks
         if not train:
@@ -132,20 +134,19 @@ class Convolution(Layer):
         W = self.params["W"]
         FN, C, FH, FW = W.shape
         W_mat = W.reshape(FN, -1)
+        order = COLUMN_ORDER["batch_last" if self.batch_last else "batch_first"]
         dW = np.zeros(W_mat.shape, dtype=W.dtype)
+        db = np.zeros(FN, dtype=W.dtype)
         dx = np.empty(self.x.shape, dtype=dout.dtype) if self.need_dx else None
         for chunk in self.chunks:
             col = self.col if self.col is not None else self._unfold(self.x[chunk])
-            if self.batch_last:
-                d = np.ascontiguousarray(dout[chunk].transpose(1, 2, 3, 0)).reshape(FN, -1)  # (FN, OH*OW*n)
-                dW += d @ col.T     # each window, weighted by its output's gradient, over the batch
-            else:
-                d = dout[chunk].reshape(-1, FN, col.shape[2])                              # (n, FN, OH*OW)
-                dW += np.matmul(d, col.transpose(0, 2, 1)).sum(axis=0)
+            d = np.ascontiguousarray(dout[chunk].transpose(order)).reshape(FN, -1)  # (FN, n*OH*OW), col's order
+            dW += d @ col.T         # each window, weighted by its output's gradient, over the batch
+            db += d @ np.ones(d.shape[1], dtype=d.dtype)  # each row's sum: BLAS is faster than d.sum(axis=1)
             if self.need_dx:
                 dcol = np.matmul(W_mat.T, d, out=col)               # col is done with: reuse its memory
                 self.col = None                                     # (a second backward rebuilds it)
                 fold_fn = fold_batch_last if self.batch_last else fold
                 dx[chunk] = fold_fn(dcol, dx[chunk].shape, FH, FW, self.stride, self.pad)
-        self.grads = {"W": dW.reshape(W.shape), "b": dout.sum(axis=(0, 2, 3))}
+        self.grads = {"W": dW.reshape(W.shape), "b": db}
         return dx
