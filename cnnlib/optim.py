@@ -116,13 +116,18 @@ class Adam(Optimizer):
 
     def update(self, params, grads):
         self.t += 1
-        lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t)
+        # a Python float: an np.float64 scalar would turn the float32 arithmetic below into float64
+        lr_t = float(self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t))
         for key, g in grads.items():
             m = self._slot("m", key, g)
             v = self._slot("v", key, g)
             m += (1 - self.beta1) * (g - m)
             v += (1 - self.beta2) * (g * g - v)
-            params[key] -= lr_t * m / (np.sqrt(v) + self.eps)
+            step = np.sqrt(v)               # lr_t * m / (sqrt(v) + eps), in place in one array
+            step += self.eps
+            np.divide(m, step, out=step)
+            step *= lr_t
+            params[key] -= step
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "adam": Adam}

@@ -71,6 +71,22 @@ def test_adam_matches_the_paper_with_bias_correction():
         np.testing.assert_allclose(params["W"], w, rtol=1e-13, err_msg=f"step {t}")
 
 
+def test_adam_computes_float32_in_float32():
+    # the step size is a NumPy float64; multiplied as such it would silently promote
+    # every float32 array of the update to float64 (twice the memory traffic)
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal(1000).astype(np.float32)
+    g = rng.standard_normal(1000).astype(np.float32)
+    params = {"W": w.copy()}
+    Adam(lr=0.001).update(params, {"W": g})
+    m = np.float32(0.1) * g                              # all float32, in the order of the update
+    v = np.float32(0.001) * (g * g)
+    lr_t = np.float32(0.001 * np.sqrt(1 - 0.999) / (1 - 0.9))
+    expected = w - (m / (np.sqrt(v) + np.float32(1e-7))) * lr_t
+    assert params["W"].dtype == np.float32
+    np.testing.assert_array_equal(params["W"], expected)
+
+
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_zero_gradient_changes_nothing(name):
     params = {"W": np.array([1.0, -2.0])}
