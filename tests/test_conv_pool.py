@@ -236,6 +236,8 @@ def test_pool_matches_loop_reference_sweep(mode):
         out = pool.forward(x)
         np.testing.assert_allclose(out, pool_forward_loop(x, pool_h, pool_w, stride, pad, mode),
                                    rtol=1e-12, atol=1e-12, err_msg=case)
+        np.testing.assert_array_equal(pool.forward(x, train=False), out, err_msg=case)  # inference: max in place
+        pool.forward(x)
         dout = rng.standard_normal(out.shape)
         np.testing.assert_allclose(pool.backward(dout),
                                    pool_backward_loop(x, dout, pool_h, pool_w, stride, pad, mode),
@@ -401,3 +403,13 @@ def test_max_pool_ties_go_to_the_first_position(pool_h, pool_w, stride):
         for j in range(OW):
             expected[:, :, i * stride, j * stride] += dout[:, :, i, j]
     np.testing.assert_allclose(dx, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_max_pool_inference_keeps_nothing_for_backward():
+    # the running maxima (one array per window position) are for backward only
+    pool = Pooling(3, 3, 2)
+    x = np.random.default_rng(16).standard_normal((2, 3, 7, 7))
+    out = pool.forward(x)
+    assert len(pool.running) == 9 and pool.running[-1] is out
+    pool.forward(x, train=False)
+    assert pool.running is None

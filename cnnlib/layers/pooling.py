@@ -30,9 +30,10 @@ class Pooling(Layer):
     row. Here we loop over the ``pool_h * pool_w`` positions *inside* a window instead
     (4 for 2x2): position (i, j) of every window at once is the strided view
     ``x[:, :, i::stride, j::stride]``, so the max is built up view by view, and no
-    ``col`` is ever copied. The layer keeps that running max, position by position:
-    in backward, the gradient of a window goes to the position where its running max
-    first reaches the window's max (so ties go to the first position, as in PyTorch).
+    ``col`` is ever copied. In training the layer keeps that running max, position by
+    position (``forward(x, train=False)`` keeps nothing): in backward, the gradient of
+    a window goes to the position where its running max first reaches the window's
+    max (so ties go to the first position, as in PyTorch).
     Positions (i, j) with i and j below the stride never share an input, so their
     gradient is written in place; only the others (where windows overlap, as in 3x3
     pooling with stride 2) are added.
@@ -75,6 +76,12 @@ class Pooling(Layer):
         views = [x[s] for s in self._offsets(OH, OW)]              # each (N, C, OH, OW), no copy
         if self.mode == "average":
             return sum(views[1:], views[0].copy()) / (self.pool_h * self.pool_w)
+        if not train:                                              # nothing to keep: max in place
+            self.running = None
+            out = views[0].copy()
+            for view in views[1:]:
+                np.maximum(out, view, out=out)
+            return out
         # running[k]: the max over positions 0..k of every window; the last is the output
         self.running = list(itertools.accumulate(views, np.maximum))
         return self.running[-1]
