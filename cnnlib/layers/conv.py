@@ -92,6 +92,10 @@ class Convolution(Layer):
         FN, C, FH, FW = self.params["W"].shape
         return self.stride == 1 and C * FH * FW > 2 * FN
 
+    def _column_order(self):
+        """The transpose from (N, FN, OH, OW) to (FN, ...) in the order of ``col``'s columns."""
+        return COLUMN_ORDER["batch_last" if self.batch_last else "batch_first"]
+
     def _unfold(self, x):
         """col of the images x: (C*FH*FW, n*OH*OW), columns in this layer's order."""
         FN, C, FH, FW = self.params["W"].shape
@@ -114,7 +118,7 @@ class Convolution(Layer):
         FN, OH, OW = self.output_shape(x.shape[1:])
         W, b = self.params["W"], self.params["b"]
         W_mat = W.reshape(FN, -1)                                   # (FN, C*FH*FW)
-        order = COLUMN_ORDER["batch_last" if self.batch_last else "batch_first"]
+        order = self._column_order()
         out = np.empty((N, FN, OH, OW), dtype=np.result_type(x, W))
         chunks = self._chunks(N, W_mat.shape[1] * OH * OW * out.itemsize)
         for chunk in chunks:
@@ -134,7 +138,7 @@ class Convolution(Layer):
         W = self.params["W"]
         FN, C, FH, FW = W.shape
         W_mat = W.reshape(FN, -1)
-        order = COLUMN_ORDER["batch_last" if self.batch_last else "batch_first"]
+        order = self._column_order()
         dW = np.zeros(W_mat.shape, dtype=W.dtype)
         db = np.zeros(FN, dtype=W.dtype)
         dx = np.empty(self.x.shape, dtype=dout.dtype) if self.need_dx else None
