@@ -19,16 +19,17 @@ reference that the tests compare against.
 
 ``unfold`` / ``fold`` are the same idea, transposed: ``(C*FH*FW, N*OH*OW)``, one
 *column* per window (``unfold(x)`` equals ``im2col(x).T``, made contiguous). The
-convolution layer uses this layout because ``W (FN, C*FH*FW) @ unfold(x)`` is then one
-matrix product for the whole batch, and because copying whole rows of output pixels
-(``OW`` numbers at a time) is faster than copying tiny 5x5 windows one by one.
-(PyTorch's ``unfold`` returns the same columns split per image, ``(N, C*FH*FW, OH*OW)``.)
+convolution layer uses this layout because ``W (FN, C*FH*FW) @ unfold(x)`` comes out
+as ``(FN, N*OH*OW)``, one row per filter with the pixels in NCHW order, and because
+building it copies whole rows of ``OW`` output pixels at a time (``im2col``'s copy
+moves runs of only ``FW`` numbers). (PyTorch's ``unfold`` returns the same columns
+split per image, ``(N, C*FH*FW, OH*OW)``.)
 
 ``unfold_batch_last`` / ``fold_batch_last`` order the columns with the batch axis last
 instead: ``(C*FH*FW, OH*OW*N)``, the images side by side in every row (the "CHWN"
-layout of cuda-convnet, the code AlexNet was trained with). With stride 1, a row of a
-window is then ``OW*N`` consecutive numbers, so copies and col2im's additions move long
-runs instead of rows of ``OW``.
+layout of cuda-convnet, the code AlexNet was trained with). With stride 1, one filter
+offset across a row of windows is then ``OW*N`` consecutive numbers, so copies and
+col2im's additions move long runs instead of rows of ``OW``.
 """
 
 import numpy as np
@@ -36,7 +37,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .sizes import conv_output_size
 
-__all__ = ["im2col", "col2im", "unfold", "fold", "unfold_batch_last", "fold_batch_last", "batch_last", "stride_phases", "im2col_book", "col2im_book", "pad_images", "windows"]
+__all__ = ["im2col", "col2im", "unfold", "fold", "unfold_batch_last", "fold_batch_last", "batch_last",
+           "stride_phases", "im2col_book", "col2im_book", "pad_images", "windows"]
 
 
 def _check_images(input_data, name="input_data"):
@@ -133,11 +135,13 @@ def stride_phases(x, stride, Hq, Wq):
     """Split images into their ``stride x stride`` interleaved sub-images.
 
     ``x`` (N, C, H, W) -> ``(stride, stride, N, C, Hq, Wq)``: entry ``[ry, rx]`` is
-    ``x[:, :, ry::stride, rx::stride]``, cut or padded with zeros to ``Hq x Wq``. Window
-    offset ``(y, x)`` of the window at ``(oh, ow)`` is the pixel
+    ``x[:, :, ry::stride, rx::stride]``, cut or padded with zeros to ``Hq x Wq``. Filter
+    offset ``(y, x)`` of the window at ``(oh, ow)``, the pixel
+    ``(oh*stride + y, ow*stride + x)``, is then the pixel
     ``(oh + y // stride, ow + x // stride)`` of sub-image ``[y % stride, x % stride]``:
     so even when the stride skips pixels, a row of windows reads consecutive numbers.
-    With stride 1 there is one sub-image, x itself (a view, no copy).
+    With stride 1 there is one sub-image, x itself (a view, no copy: cut to
+    ``Hq x Wq`` but never padded).
     """
     N, C = x.shape[:2]
     if stride == 1:
@@ -148,6 +152,12 @@ def stride_phases(x, stride, Hq, Wq):
             part = x[:, :, ry::stride, rx::stride][:, :, :Hq, :Wq]
             subs[ry, rx, :, :, :part.shape[2], :part.shape[3]] = part
     return subs
+
+
+def _sub_image_size(OH, FH, stride):
+    """Rows (or columns) of a sub-image that the windows read: OH windows, plus the
+    furthest filter offset counted in strides."""
+    return OH + (FH - 1) // stride
 
 
 def unfold(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
@@ -170,11 +180,12 @@ def unfold(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
     _check_out(out, size)
     col = out.reshape(C, filter_h, filter_w, N, OH, OW)
     subs = stride_phases(pad_images(input_data, pad), stride,
-                         OH + (filter_h - 1) // stride, OW + (filter_w - 1) // stride)
-    for y in range(filter_h):
+                         _sub_image_size(OH, filter_h, stride), _sub_image_size(OW, filter_w, stride))
+    for y in range(filter_h):                                   # filter offsets, as in the book
         for x in range(filter_w):
+            # offset (y, x) of every window: sub-image [y % stride, x % stride], shifted by
+            # (y // stride, x // stride); (N, C, OH, OW) -> (C, N, OH, OW)
             i, j = y // stride, x // stride
-            # offset (y, x) of every window: (N, C, OH, OW) -> (C, N, OH, OW)
             col[:, y, x] = subs[y % stride, x % stride, :, :, i:i + OH, j:j + OW].transpose(1, 0, 2, 3)
     return out.reshape(C * filter_h * filter_w, N * OH * OW)
 
@@ -233,13 +244,14 @@ def _fold6(cols6, input_shape, stride, pad):
     """
     N, C, H, W = input_shape
     _, FH, FW, _, OH, OW = cols6.shape
-    Hq, Wq = OH + (FH - 1) // stride, OW + (FW - 1) // stride
+    Hq, Wq = _sub_image_size(OH, FH, stride), _sub_image_size(OW, FW, stride)
     subs = np.zeros((stride, stride, C, N, Hq, Wq), dtype=cols6.dtype)
     for y in range(FH):
         for x in range(FW):
             i, j = y // stride, x // stride
             subs[y % stride, x % stride, :, :, i:i + OH, j:j + OW] += cols6[:, y, x]  # overlaps add up
-    # the pixels that no window reaches (when the sizes do not divide) stay 0
+    # the pixels that no window reaches (when the sizes do not divide) stay 0; and the
+    # interleaved sub-images may reach past the padded edge (stride*Hq > H + 2*pad)
     img = np.zeros((N, C, max(H + 2 * pad, stride * Hq), max(W + 2 * pad, stride * Wq)), dtype=cols6.dtype)
     for ry in range(stride):
         for rx in range(stride):

@@ -373,6 +373,21 @@ def test_conv_auto_layout(w_shape, stride, expected):
     assert Convolution(conv.params["W"], conv.params["b"], stride, strict=False, layout="batch_last").batch_last
 
 
+@pytest.mark.parametrize("layout", ["batch_first", "batch_last"])
+def test_conv_backward_on_integer_images(layout):
+    # uint8 pixels straight from a dataset: col takes W's type (not x's), so that
+    # backward can write dcol into it
+    rng = np.random.default_rng(17)
+    Wt, b = rng.standard_normal((2, 3, 3, 3)), rng.standard_normal(2)
+    x = rng.integers(0, 256, (2, 3, 6, 5)).astype(np.uint8)
+    conv, ref = Convolution(Wt, b, 1, 1, layout=layout), Convolution(Wt, b, 1, 1, layout=layout)
+    out = conv.forward(x)
+    np.testing.assert_array_equal(out, ref.forward(x.astype(np.float64)))
+    dout = rng.standard_normal(out.shape)
+    np.testing.assert_array_equal(conv.backward(dout), ref.backward(dout))
+    np.testing.assert_array_equal(conv.grads["W"], ref.grads["W"])
+
+
 def test_conv_bad_layout_names_the_parameter():
     with pytest.raises(ValueError, match="layout must be one of .*'batch_first'.*got layout = 'NHWC'"):
         Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), layout="NHWC")

@@ -31,9 +31,9 @@ class Convolution(Layer):
     How: copy every window of the batch into a column of a matrix ``col``
     ``(C*FH*FW, N*OH*OW)`` (im2col, transposed), then one matrix product
     ``W (FN, C*FH*FW) @ col`` computes every output at once, ``(FN, N*OH*OW)``, which
-    goes back to NCHW with the bias added on the way. (The book uses ``im2col``'s
-    transposed layout and transposes the result back; notebook 03 builds that version
-    and checks it against this one.) Two orders of the columns:
+    goes back to NCHW with the bias added on the way. (The book's ``col`` is the
+    transpose of this one, a row per window, so it computes ``col @ W.T``; notebook 03
+    builds that version and checks it against this one.) Two orders of the columns:
 
     - ``"batch_first"`` (:func:`cnnlib.im2col.unfold`): image by image, ``(n, oh, ow)``,
       so a copy moves rows of ``OW`` numbers;
@@ -41,9 +41,9 @@ class Convolution(Layer):
       images side by side. With stride 1, every copy then moves runs of ``OW*N``
       numbers instead of ``OW``; but x and dx must be transposed to and from it.
 
-    ``"auto"`` takes ``"batch_last"`` when the stride is 1 and ``col`` has more rows
-    than the output has channels (``C*FH*FW > 2*FN``): then the transposes cost less
-    than what they save. (Measured in ``benchmarks/bench_performance.py``.)
+    ``"auto"`` takes ``"batch_last"`` when the stride is 1 and ``col`` has more than
+    twice as many rows as the output has channels (``C*FH*FW > 2*FN``): then the
+    transposes cost less than what they save. (Measured in ``benchmarks/bench_performance.py``.)
 
     Memory: ``col`` is C*FH*FW times larger than the output of one filter. When it
     would exceed ``max_col_bytes``, the batch is processed in chunks of images, and
@@ -101,8 +101,9 @@ class Convolution(Layer):
         FN, C, FH, FW = self.params["W"].shape
         _, OH, OW = self.output_shape(x.shape[1:])
         size = x.shape[0] * C * FH * FW * OH * OW
-        if self.workspace is None or self.workspace.size < size or self.workspace.dtype != x.dtype:
-            self.workspace = np.empty(size, dtype=x.dtype)
+        dtype = np.result_type(x, self.params["W"])  # not x's: backward writes dcol into it (uint8 images...)
+        if self.workspace is None or self.workspace.size < size or self.workspace.dtype != dtype:
+            self.workspace = np.empty(size, dtype=dtype)
         unfold_fn = unfold_batch_last if self.batch_last else unfold
         return unfold_fn(x, FH, FW, self.stride, self.pad, out=self.workspace[:size])
 
@@ -123,7 +124,9 @@ class Convolution(Layer):
         chunks = self._chunks(N, W_mat.shape[1] * OH * OW * out.itemsize)
         for chunk in chunks:
             col = self._unfold(x[chunk])
-            out_cols = out[chunk].transpose(order)                  # out seen in col's order, (FN, ...)
+            # a view of out in col's column order, (FN, n, OH, OW) or (FN, OH, OW, n):
+            # writing it fills out, NCHW
+            out_cols = out[chunk].transpose(order)
             # one product for the chunk; the bias is added on the way back to NCHW
             np.add((W_mat @ col).reshape(out_cols.shape), b[:, None, None, None], out=out_cols)
         # keep what backward needs: col if it came in one piece, else x to rebuild it

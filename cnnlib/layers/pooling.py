@@ -29,14 +29,16 @@ class Pooling(Layer):
     How: the book builds ``col`` with one row per window and takes the max of each
     row. Here we loop over the ``pool_h * pool_w`` positions *inside* a window instead
     (4 for 2x2): position (i, j) of every window at once is the strided view
-    ``x[:, :, i::stride, j::stride]``, so the max is built up view by view, and no
-    ``col`` is ever copied. In training the layer keeps that running max, position by
-    position (``forward(x, train=False)`` keeps nothing): in backward, the gradient of
-    a window goes to the position where its running max first reaches the window's
-    max (so ties go to the first position, as in PyTorch).
-    Positions (i, j) with i and j below the stride never share an input, so their
-    gradient is written in place; only the others (where windows overlap, as in 3x3
-    pooling with stride 2) are added.
+    ``x[:, :, i::stride, j::stride]`` of the padded x (cut to OH x OW), so the max is
+    built up view by view, and no ``col`` is ever copied. In training the layer keeps
+    that running max, position by position (``forward(x, train=False)`` keeps
+    nothing): in backward, the gradient of a window goes to the position where its
+    running max first reaches the window's max (so ties go to the first position, as
+    in PyTorch; a window holding a NaN outputs NaN and sends its gradient to its last
+    position). dx starts at zero, and positions (i, j) with i and j below the stride
+    are, in loop order, the first to touch their inputs: their gradient is written in
+    place; only the others (where windows overlap, as in 3x3 pooling with stride 2)
+    are added.
     """
 
     def __init__(self, pool_h, pool_w, stride=1, pad=0, mode="max", strict=True):
@@ -99,8 +101,9 @@ class Pooling(Layer):
             if k < size - 1:
                 now = self.running[k] == self.running[-1]          # reached by position k?
             else:
-                now = True                                         # by the last position, always
-            hit = now if k == 0 else np.greater(now, reached)      # reached now, not before
+                now = True                                         # the last: running[-1] is the max
+            # reached now and not before: now & ~reached, in one pass (True > False)
+            hit = now if k == 0 else np.greater(now, reached)
             reached = now
             i, j = divmod(k, self.pool_w)
             if i < self.stride and j < self.stride:                # the first to touch these inputs:
