@@ -43,7 +43,8 @@ class Convolution(Layer):
 
     ``"auto"`` takes ``"batch_last"`` when the stride is 1 and ``col`` has more than
     twice as many rows as the output has channels (``C*FH*FW > 2*FN``): then the
-    transposes cost less than what they save. (Measured in ``benchmarks/bench_performance.py``.)
+    transposes cost less than what they save (measured in
+    ``benchmarks/bench_performance.py``).
 
     Memory: ``col`` is C*FH*FW times larger than the output of one filter. When it
     would exceed ``max_col_bytes``, the batch is processed in chunks of images, and
