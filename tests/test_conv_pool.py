@@ -420,6 +420,17 @@ def test_max_pool_ties_go_to_the_first_position(pool_h, pool_w, stride):
     np.testing.assert_allclose(dx, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["max", "average"])
+def test_pool_backward_of_an_integer_gradient(mode):
+    # average pooling divides dout by the window size: dx must hold floats
+    pool = Pooling(2, 2, 2, mode=mode)
+    pool.forward(np.arange(16.0).reshape(1, 1, 4, 4))
+    dx = pool.backward(np.array([[[[4, 8], [12, 16]]]]))
+    assert dx.dtype == np.float64
+    expected = np.kron([[4, 8], [12, 16]], [[0, 0], [0, 1]] if mode == "max" else np.full((2, 2), 0.25))
+    np.testing.assert_array_equal(dx[0, 0], expected)
+
+
 def test_max_pool_inference_keeps_nothing_for_backward():
     # the running maxima (one array per window position) are for backward only
     pool = Pooling(3, 3, 2)

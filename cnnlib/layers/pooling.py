@@ -90,7 +90,7 @@ class Pooling(Layer):
 
     def backward(self, dout):
         """dout (N, C, OH, OW) -> dx (N, C, H, W)."""
-        dx = np.zeros(self.padded_shape, dtype=dout.dtype)
+        dx = np.zeros(self.padded_shape, dtype=np.result_type(dout, 1.0))  # floats even for integer dout
         size = self.pool_h * self.pool_w
         for k, s in enumerate(self._offsets(*dout.shape[2:])):
             if self.mode == "average":
