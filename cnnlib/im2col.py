@@ -117,18 +117,20 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     return _fold6(col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(3, 4, 5, 0, 1, 2), input_shape, stride, pad)
 
 
-def _copy_into(out, shape, view):
-    """Copy ``view`` into ``out`` (an array to reuse, any shape of the right size) or a new array."""
+def _output(out, size, dtype):
+    """``out`` (an array to reuse, any shape, checked to hold ``size`` contiguous numbers) or a new array."""
     if out is None:
-        return np.array(view, order="C").reshape(shape)
-    _check_out(out, view.size)
-    np.copyto(out.reshape(view.shape), view)
-    return out.reshape(shape)
-
-
-def _check_out(out, size):
+        return np.empty(size, dtype=dtype)
     if out.size != size or not out.flags.c_contiguous:  # reshape would then copy, and lose the result
         raise ValueError(f"out must be a contiguous array of {size} numbers, got shape {out.shape}")
+    return out
+
+
+def _copy_into(out, shape, view):
+    """Copy ``view`` into ``out`` (see :func:`_output`) and return it in ``shape``."""
+    out = _output(out, view.size, view.dtype)
+    np.copyto(out.reshape(view.shape), view)
+    return out.reshape(shape)
 
 
 def stride_phases(x, stride, Hq, Wq):
@@ -174,10 +176,7 @@ def unfold(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
     """
     N, C, H, W = _check_images(input_data)
     OH, OW = _output_hw(H, W, filter_h, filter_w, stride, pad)
-    size = C * filter_h * filter_w * N * OH * OW
-    if out is None:
-        out = np.empty(size, dtype=input_data.dtype)
-    _check_out(out, size)
+    out = _output(out, C * filter_h * filter_w * N * OH * OW, input_data.dtype)
     col = out.reshape(C, filter_h, filter_w, N, OH, OW)
     subs = stride_phases(pad_images(input_data, pad), stride,
                          _sub_image_size(OH, filter_h, stride), _sub_image_size(OW, filter_w, stride))
