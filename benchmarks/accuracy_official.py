@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnlib.datasets import load_mnist, read_idx
+from cnnlib.data import load_mnist, read_idx
 from cnnlib.models import SimpleConvNet
 from cnnlib.train import Trainer
 

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from cnnlib.datasets import MNIST_FILES, load_mnist, read_idx
-from cnnlib.download import data_dir
+from cnnlib.data import MNIST_FILES, load_mnist, read_idx
+from cnnlib.data.download import data_dir
 
 OFFICIAL_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 

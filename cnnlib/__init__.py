@@ -6,33 +6,42 @@ outputs (N, FN, OH, OW) with ``OH = (H + 2*pad - FH) / stride + 1``. Gradients a
 named ``dout`` (arriving from above), ``dx``, ``dW``, ``db``. Training runs in float32;
 gradient checks in float64.
 
-Package layout (read in this order):
+The house, from the inside out (each ring imports only the rings inside it):
 
-- ``sizes.py``      conv_output_size: the output-size formula, with helpful errors
+**The network core**, at the top of the package (read in this order):
+
+- ``sizes.py``      conv_output_size: the output-size formula, with errors that explain
 - ``im2col.py``     im2col / col2im: convolution as one matrix product
 - ``layers/``       Convolution, Pooling, Affine, Flatten, Relu, Sigmoid, Tanh, Dropout,
                     BatchNormalization, LRN, SoftmaxWithLoss (forward / backward)
+- ``reference.py``  the readable versions the fast layers equal: the book's im2col,
+                    Convolution and Pooling, and plain loops, one window at a time
+- ``init.py``       initial weights: the book's fixed std, He, Xavier
 - ``optim.py``      SGD, Momentum, AdaGrad, Adam: ``update(params, grads)``
 - ``network.py``    Sequential: predict, loss, accuracy, gradient, save/load_params
 - ``models.py``     SimpleConvNet (the book's), LeNet5, AlexNet
 - ``summary.py``    summary(model, input_shape): shapes, parameters, multiply-adds, memory
-- ``train.py``      Trainer: epochs, progress bar, live curves, snapshots, checkpoints;
-                    ``python -m cnnlib.train`` (``cli.py``) trains from the command line
-- ``augment.py``    random shifts of images
-- ``datasets.py``   load_mnist (full, or the 5,000 embedded digits offline), load_cifar10,
-                    sample_image (real photos)
-- ``download.py``   cache folder, mirrors, checksums, IDX parsing, pickle-free CIFAR reading
-- ``viz.py``        drawings: matrices, padded grids, image grids normalized per image
-- ``widgets.py``    the output-size explorer (sliders), its logic in plain functions
-- ``filters.py``    snapshots of filters, per-filter normalization, feature maps
-- ``network_widgets.py``  the learned-filter explorer and the single-image inference widget
-- ``exercises.py``  the auto-checks of the notebooks' exercises
 - ``gradcheck.py``  numerical gradients and relative errors
 - ``io.py``         atomic ``.npz`` saving, loading without pickle
+
+**Data** (``data/``): load_mnist (full, or the 5,000 embedded digits offline),
+load_cifar10, sample_image (real photos); downloads, cache and checksums; random shifts.
+
+**Training** (``train/``): the Trainer (progress bar, live curves, snapshots,
+checkpoints) and the command line, ``python -m cnnlib.train`` or ``cnnlib-train``.
+
+**The course** (``course/``): drawings, the output-size and learned-filter explorers,
+the exercise checks, and the shipped filter snapshots.
+
+Where new things go: a layer in ``layers/`` (a class with ``forward``, ``backward``,
+``output_shape`` and, if it computes, ``macs``; a gradient check in ``tests/``); a data
+set in ``data/``; a widget in ``course/``; a notebook in ``notebooks/`` (numbered, paired
+with a ``.py`` by jupytext). ``import cnnlib`` loads NumPy only: pooch, tqdm, matplotlib,
+ipywidgets and Pillow load when something needs them.
 """
 
 from . import layers, optim
-from .datasets import load_cifar10, load_mnist, sample_image
+from .data import load_cifar10, load_mnist, sample_image
 from .gradcheck import check_layer, numerical_gradient, rel_error
 from .im2col import col2im, im2col
 from .models import AlexNet, LeNet5, SimpleConvNet

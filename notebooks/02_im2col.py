@@ -39,10 +39,10 @@ import numpy as np
 
 import cnnlib
 from cnnlib import col2im, im2col
-from cnnlib.exercises import check, check_function
+from cnnlib.course.exercises import check, check_function
 from cnnlib.im2col import im2col_book, windows
 from cnnlib.layers import Convolution
-from cnnlib.viz import draw_matrix
+from cnnlib.course.viz import draw_matrix
 
 plt.rcParams["figure.dpi"] = 72
 rng = np.random.default_rng(0)

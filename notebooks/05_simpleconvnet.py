@@ -41,13 +41,13 @@ import numpy as np
 
 import cnnlib
 from cnnlib import Sequential, SimpleConvNet, rel_error, summary
-from cnnlib.augment import random_shift
-from cnnlib.exercises import check, check_function
-from cnnlib.filters import layer_outputs
+from cnnlib.data import random_shift
+from cnnlib.course.exercises import check, check_function
+from cnnlib.course.filters import layer_outputs
 from cnnlib.layers import Affine, BatchNormalization, Convolution, Layer, Pooling, Relu
-from cnnlib.network_widgets import predict_one, prediction_explorer, prediction_text
+from cnnlib.course.network_widgets import predict_one, prediction_explorer, prediction_text
 from cnnlib.train import Trainer, quick_mode
-from cnnlib.viz import draw_matrix, show_images
+from cnnlib.course.viz import draw_matrix, show_images
 
 plt.rcParams["figure.dpi"] = 72
 QUICK = quick_mode("2 epochs per run")  # CNNLIB_QUICK=1, set by CI: fewer epochs, same code

@@ -39,14 +39,14 @@ import numpy as np
 
 import cnnlib
 from cnnlib import Sequential, SimpleConvNet, summary
-from cnnlib.augment import random_shift
-from cnnlib.exercises import check, check_claims, check_function
-from cnnlib.filters import (explorer_images, first_layer_maps, layer_outputs, load_pretrained_history,
+from cnnlib.data import random_shift
+from cnnlib.course.exercises import check, check_claims, check_function
+from cnnlib.course.filters import (explorer_images, first_layer_maps, layer_outputs, load_pretrained_history,
                             load_pretrained_snapshots, normalize_filters)
 from cnnlib.layers import Affine, Convolution, Pooling, Relu
-from cnnlib.network_widgets import filter_figure, filter_view
+from cnnlib.course.network_widgets import filter_figure, filter_view
 from cnnlib.train import Trainer, quick_mode
-from cnnlib.viz import show_images
+from cnnlib.course.viz import show_images
 
 plt.rcParams["figure.dpi"] = 72
 QUICK = quick_mode()  # CNNLIB_QUICK=1, set by CI: fewer epochs, same code
@@ -138,7 +138,7 @@ plt.show()
 # shipped weights in a fraction of a second, so it also works alone, e.g. as a Voilà app.)
 
 # %%
-from cnnlib.network_widgets import filter_explorer
+from cnnlib.course.network_widgets import filter_explorer
 
 explorer = filter_explorer()
 explorer
@@ -553,7 +553,7 @@ assert check("receptive field of a layer-2 unit (pixels)", solution_receptive_fi
 # - Deeper layers see larger regions and represent digits more abstractly: less
 #   sensitive to shifts, closer to the classes.
 # - The learned-filter explorer shows any filter, at any epoch, on any image; it opens
-#   from shipped snapshots (`cnnlib/pretrained/`) and takes your own run with
+#   from shipped snapshots (`cnnlib/course/pretrained/`) and takes your own run with
 #   `explorer.add_run(name, trainer.snapshots)`.
 #
 # **Next:** [07 LeNet versus AlexNet](07_lenet_vs_alexnet.ipynb): from 60,000 parameters

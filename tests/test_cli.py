@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from cnnlib.cli import main, output_paths
+from cnnlib.train.cli import main, output_paths
 from cnnlib.models import SimpleConvNet
 
 

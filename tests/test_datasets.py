@@ -19,10 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlib import datasets, download
-from cnnlib.datasets import (DataUnavailableError, center_crop, load_cifar10, load_mnist,
-                             read_idx, resize_image, sample_image)
-from cnnlib.download import load_cache, mirrors_from_env, save_cache, unpickle_arrays
+from cnnlib.data import (DataUnavailableError, center_crop, cifar10, download, load_cifar10, load_mnist,
+                         mnist, resize_image, sample_image)
+from cnnlib.data.download import load_cache, mirrors_from_env, read_idx, save_cache, unpickle_arrays
 
 OFFICIAL_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
@@ -101,8 +100,8 @@ def tiny_mnist(monkeypatch):
     rng = np.random.default_rng(0)
     arrays = {"x_train": rng.integers(0, 256, (20, 28, 28)), "t_train": np.arange(20) % 10,
               "x_test": rng.integers(0, 256, (10, 28, 28)), "t_test": np.arange(10)[::-1]}
-    files = {datasets.MNIST_FILES[k]: idx_gz(a) for k, a in arrays.items()}
-    monkeypatch.setattr(datasets, "MNIST_MD5", {f: md5(b) for f, b in files.items()})
+    files = {mnist.MNIST_FILES[k]: idx_gz(a) for k, a in arrays.items()}
+    monkeypatch.setattr(mnist, "MNIST_MD5", {f: md5(b) for f, b in files.items()})
     return arrays, files
 
 
@@ -113,7 +112,7 @@ def serve(server, files, mirror="a"):
 
 def leftovers(folder):
     """Files in the cache folder that are not finished downloads (temporary files)."""
-    return [p.name for p in folder.glob("*") if p.name not in datasets.MNIST_FILES.values()
+    return [p.name for p in folder.glob("*") if p.name not in mnist.MNIST_FILES.values()
             and p.suffix != ".npz"] if folder.exists() else []
 
 
@@ -245,11 +244,11 @@ def test_offline_auto_is_embedded_and_makes_no_request(server, tiny_mnist, monke
 def test_official_test_files_parse(server, monkeypatch):
     # the real t10k files with the official md5s; tiny stand-ins for the training files
     files = {f: (OFFICIAL_MNIST / f).read_bytes() for f in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
-    assert all(md5(b) == datasets.MNIST_MD5[f] for f, b in files.items())
+    assert all(md5(b) == mnist.MNIST_MD5[f] for f, b in files.items())
     train = {"train-images-idx3-ubyte.gz": idx_gz(np.zeros((10, 28, 28))),
              "train-labels-idx1-ubyte.gz": idx_gz(np.arange(10))}
-    monkeypatch.setitem(datasets.MNIST_MD5, "train-images-idx3-ubyte.gz", md5(train["train-images-idx3-ubyte.gz"]))
-    monkeypatch.setitem(datasets.MNIST_MD5, "train-labels-idx1-ubyte.gz", md5(train["train-labels-idx1-ubyte.gz"]))
+    monkeypatch.setitem(mnist.MNIST_MD5, "train-images-idx3-ubyte.gz", md5(train["train-images-idx3-ubyte.gz"]))
+    monkeypatch.setitem(mnist.MNIST_MD5, "train-labels-idx1-ubyte.gz", md5(train["train-labels-idx1-ubyte.gz"]))
     monkeypatch.setenv("CNNLIB_MNIST_MIRRORS", serve(server, {**files, **train}))
     _, (x, t) = load_mnist(source="download", normalize=False)
     assert x.shape == (10000, 1, 28, 28) and x.dtype == np.uint8 and x.max() == 255
@@ -390,8 +389,8 @@ def cifar_archive(n=3, batches=None):
 
 
 def serve_cifar(server, monkeypatch, archive):
-    monkeypatch.setattr(datasets, "CIFAR10_MD5", md5(archive))
-    monkeypatch.setenv("CNNLIB_CIFAR10_MIRRORS", serve(server, {datasets.CIFAR10_FILE: archive}))
+    monkeypatch.setattr(cifar10, "CIFAR10_MD5", md5(archive))
+    monkeypatch.setenv("CNNLIB_CIFAR10_MIRRORS", serve(server, {cifar10.CIFAR10_FILE: archive}))
 
 
 def test_cifar10_download_parse_and_cache(server, monkeypatch):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnlib.exercises import Verdict, check, check_claims, check_function, matches
+from cnnlib.course.exercises import Verdict, check, check_claims, check_function, matches
 
 
 # --- matches -----------------------------------------------------------------------------

@@ -1,10 +1,10 @@
-"""cnnlib.filters: snapshots on disk, the shipped snapshots, per-filter normalization, feature maps."""
+"""cnnlib.course.filters: snapshots on disk, the shipped snapshots, per-filter normalization, feature maps."""
 
 import numpy as np
 import pytest
 
 from cnnlib import SimpleConvNet
-from cnnlib.filters import (explorer_images, first_layer_maps, layer_outputs, load_pretrained_history,
+from cnnlib.course.filters import (explorer_images, first_layer_maps, layer_outputs, load_pretrained_history,
                             load_pretrained_snapshots, load_snapshots, normalize_filters)
 from cnnlib.io import save_npz
 from cnnlib.layers import Convolution

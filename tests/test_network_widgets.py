@@ -9,8 +9,8 @@ import pytest
 matplotlib.use("Agg")
 
 from cnnlib import SimpleConvNet  # noqa: E402
-from cnnlib.filters import explorer_images, first_layer_maps, load_pretrained_snapshots  # noqa: E402
-from cnnlib.network_widgets import (filter_explorer, filter_view, predict_one, prediction_explorer,  # noqa: E402
+from cnnlib.course.filters import explorer_images, first_layer_maps, load_pretrained_snapshots  # noqa: E402
+from cnnlib.course.network_widgets import (filter_explorer, filter_view, predict_one, prediction_explorer,  # noqa: E402
                                     prediction_text)
 
 widgets = pytest.importorskip("ipywidgets")

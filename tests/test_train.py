@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnlib.augment import random_shift
+from cnnlib.data import random_shift
 from cnnlib.models import SimpleConvNet
 from cnnlib.optim import SGD, Adam
 from cnnlib.train import Trainer, TrainingDiverged

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from cnnlib.sizes import size_report  # noqa: E402
-from cnnlib.viz import draw_matrix, draw_padded_grid, plot_output_size, show_images, to_display  # noqa: E402
+from cnnlib.course.viz import draw_matrix, draw_padded_grid, plot_output_size, show_images, to_display  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

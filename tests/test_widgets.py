@@ -9,7 +9,7 @@ import pytest
 matplotlib.use("Agg")
 
 from cnnlib import conv_output_size  # noqa: E402
-from cnnlib.widgets import SLIDER_RANGES, explain_output_size, output_size_explorer, suggestions  # noqa: E402
+from cnnlib.course.widgets import SLIDER_RANGES, explain_output_size, output_size_explorer, suggestions  # noqa: E402
 
 widgets = pytest.importorskip("ipywidgets")
 

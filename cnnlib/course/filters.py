@@ -1,11 +1,11 @@
 """What the first layer of a trained CNN has learned: its filters and their responses.
 
 Pure functions (no widgets) used by notebook 06 and the learned-filter explorer in
-:mod:`cnnlib.network_widgets`:
+:mod:`cnnlib.course.network_widgets`:
 
 - :func:`load_snapshots`             the ``.snapshots.npz`` of the training command
                                      (keys ``"W1@epoch3"``) -> ``{epoch: {name: array}}``
-- :func:`load_pretrained_snapshots`  the snapshots shipped in ``cnnlib/pretrained/``
+- :func:`load_pretrained_snapshots`  the snapshots shipped in ``cnnlib/course/pretrained/``
 - :func:`normalize_filters`          each filter scaled to [0, 1] on its own (the book's figure)
 - :func:`first_layer_maps`           one image through conv -> ReLU -> max pool
 - :func:`layer_outputs`              the output of every layer of a network, for one batch
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import load_npz
-from .layers import Convolution, Pooling, Relu
+from ..io import load_npz
+from ..layers import Convolution, Pooling, Relu
 
 __all__ = ["load_snapshots", "load_pretrained_snapshots", "load_pretrained_history", "normalize_filters",
            "first_layer_maps", "layer_outputs", "explorer_images", "PRETRAINED_DIR", "PRETRAINED_SNAPSHOTS"]
@@ -59,7 +59,7 @@ def load_snapshots(path):
 
 def load_pretrained_snapshots():
     """The shipped first-layer snapshots of SimpleConvNet (``W1`` (30, 1, 5, 5), ``b1`` (30,))
-    after every epoch 0..20 (0: before training); ``cnnlib/pretrained/README.md`` has the command."""
+    after every epoch 0..20 (0: before training); ``cnnlib/course/pretrained/README.md`` has the command."""
     return load_snapshots(PRETRAINED_SNAPSHOTS)
 
 
@@ -133,7 +133,7 @@ def explorer_images(photo=True):
     """Inputs for the learned-filter explorer, quick to load.
 
     Ten MNIST test digits (one of each class, from the embedded split's test set,
-    shipped in ``cnnlib/pretrained/digits.npz``, CC BY-SA 3.0) and, if ``photo`` and
+    shipped in ``cnnlib/course/pretrained/digits.npz``, CC BY-SA 3.0) and, if ``photo`` and
     scikit-learn are available, a 64x64 gray crop of the "china" photo.
 
     Returns:
@@ -144,7 +144,7 @@ def explorer_images(photo=True):
               for x, t, i in zip(data["x"], data["t"], data["index"])]
     if photo:
         try:
-            from .datasets import sample_image
+            from ..data import sample_image
 
             images.append(("photo (china, 64x64 gray)", sample_image("china", gray=True, size=64)))
         except ImportError:  # scikit-learn or Pillow missing: digits only

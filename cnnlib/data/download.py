@@ -21,6 +21,7 @@ The two raw formats are read here too, both without running any code from the fi
 
 import contextlib
 import gzip
+import hashlib
 import math
 import os
 import pickle
@@ -29,12 +30,11 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pooch
 
-from .io import load_npz, save_npz
+from ..io import load_npz, save_npz
 
 __all__ = ["DataUnavailableError", "data_dir", "is_offline", "ensure_writable", "mirrors_from_env",
-           "fetch", "save_cache", "load_cache", "read_idx", "unpickle_arrays"]
+           "file_md5", "fetch", "save_cache", "load_cache", "read_idx", "unpickle_arrays"]
 
 DATA_DIR_ENV = "CNNLIB_DATA_DIR"
 OFFLINE_ENV = "CNNLIB_OFFLINE"
@@ -60,6 +60,8 @@ def data_dir(cache_dir=None, subdir=None):
         subdir: optional sub-folder, one per data set (e.g. "mnist").
     """
     if cache_dir is None:
+        import pooch  # loaded on use: `import cnnlib` stays light
+
         cache_dir = os.environ.get(DATA_DIR_ENV) or pooch.os_cache("cnnlib")
     folder = Path(cache_dir).expanduser()
     return folder / subdir if subdir else folder
@@ -91,7 +93,7 @@ def mirrors_from_env(env, default):
 
 
 @contextlib.contextmanager
-def _quiet_pooch():
+def _quiet_pooch(pooch):
     # pooch logs every download at INFO level; we print our own single line instead
     logger = pooch.get_logger()
     level = logger.level
@@ -105,6 +107,15 @@ def _quiet_pooch():
 def _short(err, limit=160):
     text = f"{type(err).__name__}: {err}".splitlines()[0]
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def file_md5(path):
+    """The md5 of a file, as 32 hex digits (read in 1 MiB blocks)."""
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def fetch(fname, md5, mirrors, folder, retries=None, mirrors_env=None, progressbar=False):
@@ -130,7 +141,7 @@ def fetch(fname, md5, mirrors, folder, retries=None, mirrors_env=None, progressb
     folder = Path(folder)
     path = folder / fname
     if path.exists():
-        if pooch.file_hash(str(path), alg="md5") == md5:
+        if file_md5(path) == md5:
             return path
         path.unlink()  # a damaged copy (e.g. edited by hand): never use it, download again
     if is_offline():
@@ -140,6 +151,8 @@ def fetch(fname, md5, mirrors, folder, retries=None, mirrors_env=None, progressb
             f"access, or copy the file into {folder}."
         )
     ensure_writable(folder)
+    import pooch  # loaded on use: `import cnnlib` stays light
+
     retries = RETRIES if retries is None else retries
     downloader = pooch.HTTPDownloader(timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), progressbar=progressbar)
     failures = []
@@ -149,7 +162,7 @@ def fetch(fname, md5, mirrors, folder, retries=None, mirrors_env=None, progressb
         repo = pooch.create(path=folder, base_url=mirror, registry={fname: f"md5:{md5}"},
                             urls={fname: url}, retry_if_failed=retries)
         try:
-            with _quiet_pooch():
+            with _quiet_pooch(pooch):
                 repo.fetch(fname, downloader=downloader)
             return path
         # requests' network errors are OSErrors; a checksum mismatch is a ValueError

@@ -6,7 +6,7 @@ The logic is in plain functions, testable without a browser:
 - :func:`predict_one`, :func:`prediction_text` -> class probabilities of one image, and
   the line "Prediction: 7 (p = 0.98), true label: 7";
 - :func:`filter_explorer` -> sliders "epoch", "filter", "image" over weight snapshots
-  (by default the shipped ones of :func:`cnnlib.filters.load_pretrained_snapshots`;
+  (by default the shipped ones of :func:`cnnlib.course.filters.load_pretrained_snapshots`;
   ``.add_run`` adds a student's own run to its "weights" menu);
 - :func:`prediction_explorer` -> a slider "image" and an index box over a test set.
 
@@ -21,7 +21,7 @@ import io
 import numpy as np
 
 from .filters import explorer_images, first_layer_maps, load_pretrained_snapshots, normalize_filters
-from .layers import softmax
+from ..layers import softmax
 
 __all__ = ["filter_view", "filter_text", "filter_figure", "filter_explorer", "predict_one", "prediction_text",
            "prediction_explorer", "load_pretrained_snapshots"]
@@ -42,7 +42,7 @@ def filter_view(snapshots, epoch, index, image, image_label="image", weight="W1"
 
     Args:
         snapshots: ``{epoch: {name: array}}`` (``Trainer.snapshots`` or
-            :func:`cnnlib.filters.load_snapshots`); ``weight`` (FN, C, FH, FW) is
+            :func:`cnnlib.course.filters.load_snapshots`); ``weight`` (FN, C, FH, FW) is
             required, ``bias`` (FN,) is used when present (else zero).
         epoch: a key of ``snapshots``; index: filter number 0..FN-1.
         image: (H, W) or (C, H, W) with C matching the filters.
@@ -180,7 +180,7 @@ def filter_explorer(snapshots=None, images=None, epoch=None, filter=0, image=0,
         snapshots: ``{epoch: {"W1": (FN, C, FH, FW), "b1": (FN,)}}``, e.g. ``trainer.snapshots``
             of a run with ``snapshot_params=("W1", "b1")``; None: the shipped snapshots of
             SimpleConvNet, one per epoch 0..20 (opens instantly, no training needed).
-        images: list of ``(label, image (H, W))``; None: :func:`cnnlib.filters.explorer_images`.
+        images: list of ``(label, image (H, W))``; None: :func:`cnnlib.course.filters.explorer_images`.
         epoch: first epoch shown (default: the last snapshot); filter, image: first indices.
         name: the menu entry of these snapshots.
 

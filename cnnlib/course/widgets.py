@@ -17,7 +17,7 @@ import html
 import io
 from math import gcd
 
-from .sizes import size_report
+from ..sizes import size_report
 
 __all__ = ["explain_output_size", "suggestions", "output_size_explorer", "SLIDER_RANGES"]
 
@@ -165,7 +165,7 @@ def explain_output_size_html(H, W, FH, FW, P, S):
 
 def figure_output(H, W, FH, FW, P, S, dpi=72):
     """The explorer's figure as one Jupyter output (a dict holding a PNG), ready for
-    ``Output.outputs``; drawn with :func:`cnnlib.viz.plot_output_size`."""
+    ``Output.outputs``; drawn with :func:`cnnlib.course.viz.plot_output_size`."""
     import matplotlib.pyplot as plt
 
     from .viz import plot_output_size

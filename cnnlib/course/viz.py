@@ -142,7 +142,7 @@ def plot_output_size(H, W, FH, FW, P, S, figsize=(6.4, 4.2)):
     Returns:
         a new matplotlib Figure (not shown; close it when done).
     """
-    from .sizes import size_report  # local import keeps viz importable on its own
+    from ..sizes import size_report  # local import keeps viz importable on its own
 
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     if FH <= H + 2 * P and FW <= W + 2 * P:

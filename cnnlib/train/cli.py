@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import save_text
-from .models import MODELS
-from .optim import OPTIMIZERS
+from ..io import save_text
+from ..models import MODELS
+from ..optim import OPTIMIZERS
 
 __all__ = ["main", "build_parser", "output_paths"]
 
@@ -65,8 +65,8 @@ def _int_list(text, name):
 
 
 def run(args, argv=None):
-    from .datasets import load_mnist
-    from .train import Trainer
+    from ..data import load_mnist
+    from .trainer import Trainer
 
     paths = output_paths(args.out)
     snapshot_epochs = _int_list(args.snapshot_epochs, "--snapshot-epochs")

@@ -4,21 +4,20 @@ Each epoch visits every training image once, in a new random order (the book sam
 mini-batches with replacement, so some images are seen twice and others never). At the
 end of each epoch the accuracy is measured on the *whole* training and test sets.
 
-Run ``python -m cnnlib.train --help`` for the command-line version (see ``cli.py``).
+Run ``python -m cnnlib.train --help`` (or ``cnnlib-train --help``) for the command line (``cli.py``).
 """
 
 import json
-import os
 import time
 
 import numpy as np
-from tqdm.auto import tqdm
 
-from .augment import random_shift
-from .io import load_npz, save_npz
-from .optim import OPTIMIZERS, Optimizer
+from ..data.augment import random_shift
+from ..io import load_npz, save_npz
+from ..optim import OPTIMIZERS, Optimizer
+from .plots import LivePlot
 
-__all__ = ["Trainer", "TrainingDiverged", "plot_history", "quick_mode"]
+__all__ = ["Trainer", "TrainingDiverged"]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -104,9 +103,11 @@ class Trainer:
     def train(self):
         """Train until ``self.epochs`` epochs are done; return ``self.history``."""
         remaining = self.epochs - self.epoch
+        from tqdm.auto import tqdm  # loaded on use: `import cnnlib` stays light
+
         bar = tqdm(total=remaining * self.iters_per_epoch, disable=not self.progress, unit="batch",
                    desc="training", dynamic_ncols=True)
-        plot = _LivePlot() if self.live_plot else None
+        plot = LivePlot() if self.live_plot else None
         try:
             for _ in range(remaining):
                 self.train_epoch(bar)
@@ -192,69 +193,3 @@ class Trainer:
         arrays = {f"{name}@epoch{epoch}": value for epoch, params in self.snapshots.items()
                   for name, value in params.items()}
         return save_npz(path, arrays, overwrite=overwrite)
-
-
-class _LivePlot:
-    """Learning curves in a notebook, redrawn in place after each epoch."""
-
-    def __init__(self):
-        from IPython.display import display
-        import matplotlib.pyplot as plt
-
-        self.fig, self.axes = plt.subplots(1, 2, figsize=(9, 3))
-        plt.close(self.fig)  # shown through the display handle only, not again at cell end
-        self.handle = display(self.fig, display_id=True)
-
-    def update(self, history, iters_per_epoch):
-        plot_history(history, self.axes, iters_per_epoch)
-        self.fig.tight_layout()
-        self.handle.update(self.fig)
-
-
-def plot_history(history, axes=None, iters_per_epoch=None):
-    """Draw the loss per iteration and the accuracies per epoch on two matplotlib axes.
-
-    Args:
-        history: ``Trainer.history`` (or the dict saved by the training command).
-        axes: two axes; new ones are created if None.
-        iters_per_epoch: if given, the loss is plotted against epochs instead of iterations.
-
-    Returns the two axes.
-    """
-    import matplotlib.pyplot as plt
-
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(9, 3))
-    ax_loss, ax_acc = axes
-    ax_loss.clear()
-    ax_acc.clear()
-    loss = np.asarray(history["loss"])
-    steps = np.arange(1, len(loss) + 1) / (iters_per_epoch or 1)
-    ax_loss.plot(steps, loss, lw=0.8)
-    ax_loss.set(xlabel="epoch" if iters_per_epoch else "iteration", ylabel="loss", title="training loss")
-    epochs = np.arange(1, len(history["test_acc"]) + 1)
-    ax_acc.plot(epochs, history["train_acc"], "o-", label="train")
-    ax_acc.plot(epochs, history["test_acc"], "s-", label="test")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    ax_acc.legend()
-    return axes
-
-
-if __name__ == "__main__":  # python -m cnnlib.train
-    import sys
-
-    from cnnlib.cli import main
-
-    sys.exit(main())
-
-
-def quick_mode(what="1 epoch per training run"):
-    """True when ``CNNLIB_QUICK=1`` is set: the short mode in which CI runs the notebooks.
-
-    It then prints one line saying so (``what`` tells what is shortened), so that
-    nobody takes the numbers that follow for the real results.
-    """
-    quick = os.environ.get("CNNLIB_QUICK") == "1"
-    if quick:
-        print(f"CNNLIB_QUICK=1: short mode, {what}; the numbers below are NOT the real results")
-    return quick

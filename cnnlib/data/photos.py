@@ -1,0 +1,78 @@
+"""Two real photographs for filter demos and AlexNet, and the crops and resizing they need."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["sample_image", "center_crop", "resize_image", "SAMPLE_IMAGES"]
+
+SAMPLE_IMAGES = ("china", "flower")
+
+
+def center_crop(image, size=None):
+    """The centered ``(h, w)`` region of an image ``(C, H, W)`` or ``(H, W)``.
+
+    ``size``: None for the largest square (side ``min(H, W)``), an int ``s`` for
+    ``(s, s)``, or a pair ``(h, w)``; it must fit inside the image.
+    """
+    H, W = image.shape[-2:]
+    h, w = (min(H, W),) * 2 if size is None else (size, size) if np.isscalar(size) else size
+    if not (0 < h <= H and 0 < w <= W):
+        raise ValueError(f"crop size ({h}, {w}) must be positive and fit inside the image ({H}, {W})")
+    top, left = (H - h) // 2, (W - w) // 2
+    return image[..., top:top + h, left:left + w]
+
+
+def resize_image(image, size):
+    """Resize an image ``(C, H, W)`` or ``(H, W)`` to ``size`` (an int for a square, or
+    ``(h, w)``) with Pillow's bicubic filter, channel by channel in float32.
+
+    Returns float32 ``(C, h, w)`` or ``(h, w)``, clipped to the input's value range
+    (bicubic interpolation overshoots slightly at sharp edges).
+    """
+    from PIL import Image  # only needed here
+
+    h, w = (size, size) if np.isscalar(size) else size
+    if h <= 0 or w <= 0:
+        raise ValueError(f"size must be positive, got size={size!r}")
+    channels = image.reshape(-1, *image.shape[-2:]).astype(np.float32)
+    out = np.stack([np.asarray(Image.fromarray(c).resize((w, h), Image.Resampling.BICUBIC))
+                    for c in channels])
+    return np.clip(out, image.min(), image.max()).reshape(*image.shape[:-2], h, w)
+
+
+def sample_image(name, gray=False, size=None):
+    """A real photograph (from scikit-learn, CC BY 2.0) for filter demos and AlexNet.
+
+    Args:
+        name: "china" (a temple) or "flower"; "china.jpg"/"flower.jpg" also work.
+            Both are 427 x 640 pixels.
+        gray: True gives the luma ``0.299 R + 0.587 G + 0.114 B`` as one channel.
+        size: None keeps the whole photo; an int ``s`` crops the centered square and
+            resizes it to ``(s, s)`` (``size=227`` for AlexNet); a pair ``(h, w)`` crops
+            the centered region of that aspect ratio and resizes it to ``(h, w)``.
+
+    Returns:
+        float32 in [0, 1], shape ``(3, H, W)`` (CHW: one image of an NCHW batch), or
+        ``(H, W)`` when ``gray``. Add the batch axis with ``x[None]``.
+    """
+    stem = str(name).removesuffix(".jpg")
+    if stem not in SAMPLE_IMAGES:
+        raise ValueError(f"name must be one of {SAMPLE_IMAGES}, got name={name!r}")
+    spec = importlib.util.find_spec("sklearn")  # locate the file without importing sklearn
+    if spec is None or spec.origin is None:
+        raise ImportError("sample_image needs scikit-learn, which ships the photos: pip install scikit-learn")
+    from PIL import Image
+
+    with Image.open(Path(spec.origin).parent / "datasets" / "images" / f"{stem}.jpg") as photo:
+        image = np.asarray(photo.convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255  # HWC -> CHW
+    if gray:
+        luma = np.tensordot(np.array([0.299, 0.587, 0.114], np.float32), image, axes=1)
+        image = np.clip(luma, 0, 1)  # float rounding may give 1.0000001
+    if size is not None:
+        h, w = (size, size) if np.isscalar(size) else size
+        H, W = image.shape[-2:]
+        scale = min(H / h, W / w)  # the largest centered region with the aspect ratio h : w
+        image = resize_image(center_crop(image, (round(h * scale), round(w * scale))), (h, w))
+    return np.ascontiguousarray(image, dtype=np.float32)
