@@ -1,7 +1,7 @@
 """cnnlib's convolution, pooling and training step against the book's im2col and PyTorch CPU.
 
 Prints, per case, the median (min-max) time in ms of cnnlib (float32), of the book-style
-reference (float64, ``book_reference.py``) and of PyTorch (float32, when installed), and
+reference (float64, :mod:`cnnlib.reference` and ``book_reference.py``) and of PyTorch (float32, when installed), and
 the ratios, all measured in this one run with 2 threads for everyone. Then the peak
 memory of a short SimpleConvNet training run per implementation (separate processes),
 and of an AlexNet forward pass at batch 64 with and without im2col chunking.
@@ -34,8 +34,8 @@ from cnnlib.layers import Convolution, Pooling  # noqa: E402
 from cnnlib.models import SimpleConvNet  # noqa: E402
 from cnnlib.optim import Adam  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parent))  # benchmarks are scripts, not a package
-from book_reference import BookConvolution, BookPooling, BookSimpleConvNet  # noqa: E402
+from book_reference import BookSimpleConvNet  # noqa: E402  (beside this script, on sys.path)
+from cnnlib.reference import BookConvolution, BookPooling  # noqa: E402
 
 try:
     import torch

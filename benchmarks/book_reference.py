@@ -1,62 +1,11 @@
-"""Deep Learning from Scratch's convolution and pooling layers, written as in the book
-(``common/layers.py``): im2col with the double loop, col2im by the reverse loop with ``+=``,
-max pooling through im2col and argmax, float64. The benchmarks compare cnnlib with it.
+"""Deep Learning from Scratch's SimpleConvNet, written as in the book (``common/layers.py``,
+``common/optimizer.py``), float64: the benchmarks compare cnnlib with it. Its convolution and
+pooling are the book's, from :mod:`cnnlib.reference` (the one copy in the repository).
 """
 
 import numpy as np
 
-from cnnlib.im2col import col2im_book, im2col_book
-
-
-class BookConvolution:
-    def __init__(self, W, b, stride=1, pad=0):
-        self.W, self.b, self.stride, self.pad = W, b, stride, pad
-
-    def forward(self, x):
-        FN, C, FH, FW = self.W.shape
-        N, C, H, W = x.shape
-        out_h = 1 + int((H + 2 * self.pad - FH) / self.stride)
-        out_w = 1 + int((W + 2 * self.pad - FW) / self.stride)
-        col = im2col_book(x, FH, FW, self.stride, self.pad)
-        col_W = self.W.reshape(FN, -1).T
-        out = np.dot(col, col_W) + self.b
-        out = out.reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2)
-        self.x, self.col, self.col_W = x, col, col_W
-        return out
-
-    def backward(self, dout):
-        FN, C, FH, FW = self.W.shape
-        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
-        self.db = np.sum(dout, axis=0)
-        self.dW = np.dot(self.col.T, dout).transpose(1, 0).reshape(FN, C, FH, FW)
-        dcol = np.dot(dout, self.col_W.T)
-        return col2im_book(dcol, self.x.shape, FH, FW, self.stride, self.pad)
-
-
-class BookPooling:
-    def __init__(self, pool_h, pool_w, stride=1, pad=0):
-        self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
-
-    def forward(self, x):
-        N, C, H, W = x.shape
-        out_h = int(1 + (H - self.pool_h) / self.stride)
-        out_w = int(1 + (W - self.pool_w) / self.stride)
-        col = im2col_book(x, self.pool_h, self.pool_w, self.stride, self.pad)
-        col = col.reshape(-1, self.pool_h * self.pool_w)
-        arg_max = np.argmax(col, axis=1)
-        out = np.max(col, axis=1)
-        out = out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
-        self.x, self.arg_max = x, arg_max
-        return out
-
-    def backward(self, dout):
-        dout = dout.transpose(0, 2, 3, 1)
-        pool_size = self.pool_h * self.pool_w
-        dmax = np.zeros((dout.size, pool_size))
-        dmax[np.arange(self.arg_max.size), self.arg_max.flatten()] = dout.flatten()
-        dmax = dmax.reshape(dout.shape + (pool_size,))
-        dcol = dmax.reshape(dmax.shape[0] * dmax.shape[1] * dmax.shape[2], -1)
-        return col2im_book(dcol, self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
+from cnnlib.reference import BookConvolution, BookPooling
 
 
 class BookRelu:

@@ -40,7 +40,8 @@ import numpy as np
 import cnnlib
 from cnnlib import col2im, im2col
 from cnnlib.course.exercises import check, check_function
-from cnnlib.im2col import im2col_book, windows
+from cnnlib.im2col import windows
+from cnnlib.reference import im2col_book
 from cnnlib.layers import Convolution
 from cnnlib.course.viz import draw_matrix
 
@@ -387,7 +388,7 @@ assert seconds["naive loops"] > 5 * seconds["cnnlib im2col + matmul"]
 # The book's `im2col` is already tens of times faster than the loops: its two loops run
 # over the FH×FW filter offsets only, each copying a whole slice of the batch. The
 # `Convolution` layer goes one step further with two variants of the same copy, in
-# `cnnlib/im2col.py`:
+# `cnnlib/layers/columns.py`:
 #
 # - `unfold`: im2col transposed, `(C*FH*FW, N*OH*OW)`, one *column* per window, so
 #   that `W (FN, C*FH*FW) @ col` is the whole batch in one product, and each copy moves

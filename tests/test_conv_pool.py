@@ -1,13 +1,16 @@
 """Convolution and Pooling: hand-computed examples, gradient checks, and a seeded sweep
-against the plain-loop references of ``tests/reference.py``."""
+against the references of :mod:`cnnlib.reference` (plain loops, and the book's layers)."""
+
+import tracemalloc
 
 import numpy as np
 import pytest
 
 from cnnlib import check_layer
 from cnnlib.layers import Convolution, Pooling
-from tests.reference import (assert_layer_does_not_mutate, conv_backward_loop, conv_forward_loop, distinct_values, pool_backward_loop,
-                             pool_forward_loop)
+from cnnlib.reference import (BookConvolution, BookPooling, conv_backward_loop, conv_forward_loop, pool_backward_loop,
+                              pool_forward_loop)
+from tests.helpers import assert_layer_does_not_mutate, distinct_values
 
 # The book's example (Deep Learning from Scratch, figures 7-3 to 7-6)
 BOOK_X = np.array([[1, 2, 3, 0],
@@ -305,26 +308,54 @@ def test_conv_chunks_give_the_same_result(layout, stride, pad):
     whole = Convolution(Wt, b, stride, pad, strict=False, layout=layout)
     dout = rng.standard_normal((x.shape[0],) + whole.output_shape(x.shape[1:]))
     expected = forward_backward(whole, x, dout)
-    assert len(whole.chunks) == 1
     _, OH, OW = whole.output_shape(x.shape[1:])
     per_image = 3 * 3 * 3 * OH * OW * x.itemsize                     # bytes of col for one image
     for limit in (1, 2 * per_image, 3 * per_image):                 # one image, then 2 or 3 per chunk
         chunked = Convolution(Wt, b, stride, pad, strict=False, layout=layout)
         chunked.max_col_bytes = limit
         got = forward_backward(chunked, x, dout)
-        assert len(chunked.chunks) > 1, limit
         for name, a, e in zip(("out", "dx", "dW", "db"), got, expected):
             np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12, err_msg=f"{name}, max_col_bytes={limit}")
 
 
-def test_conv_chunk_sizes_follow_max_col_bytes():
-    conv = Convolution(np.zeros((2, 3, 3, 3)), np.zeros(2))
-    conv.max_col_bytes = 1000
-    assert conv._chunks(10, 300) == [slice(0, 3), slice(3, 6), slice(6, 9), slice(9, 12)]
-    conv.max_col_bytes = 10                      # smaller than one image: one image per chunk
-    assert len(conv._chunks(4, 300)) == 4
-    conv.max_col_bytes = None                    # no limit: the whole batch at once
-    assert conv._chunks(10, 300) == [slice(0, 10)]
+def retained_and_peak(fn):
+    """Bytes that ``fn()`` leaves allocated once its result is dropped, and its peak (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        result = fn()
+        del result
+        now, peak = tracemalloc.get_traced_memory()
+        return now - before, peak - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_conv_chunks_bound_the_memory_of_col():
+    # 20 images whose col is 20 * 3*3*3 * 64*64 * 8 bytes = 17 MiB: with a 1 MiB limit the
+    # peak of forward + backward stays far below one whole col
+    rng = np.random.default_rng(18)
+    x, Wt, b = conv_case(rng, (20, 3, 64, 64))
+    col_bytes = 20 * 27 * 64 * 64 * 8
+    dout = rng.standard_normal((20, 4, 64, 64))
+    whole, chunked = Convolution(Wt, b, 1, 1), Convolution(Wt, b, 1, 1)
+    chunked.max_col_bytes = 2**20
+    _, peak_whole = retained_and_peak(lambda: forward_backward(whole, x, dout))
+    _, peak_chunked = retained_and_peak(lambda: forward_backward(chunked, x, dout))
+    assert peak_whole > col_bytes
+    assert peak_chunked < col_bytes / 2, (peak_chunked, col_bytes)
+
+
+def test_conv_reuses_col_from_step_to_step():
+    # a training step allocates col once; the next step of the same size reuses it
+    rng = np.random.default_rng(19)
+    x, Wt, b = conv_case(rng, (20, 3, 64, 64))
+    col_bytes = 20 * 27 * 64 * 64 * 8
+    conv = Convolution(Wt, b, 1, 1, layout="batch_first")
+    first, _ = retained_and_peak(lambda: conv.forward(x))
+    second, _ = retained_and_peak(lambda: conv.forward(x))
+    assert first >= col_bytes                  # kept for backward (and for the next step)
+    assert second < col_bytes / 10, second     # nothing new of col's size
 
 
 @pytest.mark.parametrize("layout", ["batch_first", "batch_last"])
@@ -359,20 +390,6 @@ def test_conv_need_dx_false_skips_dx_only():
         np.testing.assert_array_equal(first.grads["b"], db)
 
 
-@pytest.mark.parametrize("w_shape, stride, expected", [
-    ((30, 1, 5, 5), 1, False),      # SimpleConvNet: col (25 rows) smaller than the output (30 channels)
-    ((16, 6, 5, 5), 1, True),       # LeNet conv2: 150 rows for 16 channels
-    ((384, 256, 3, 3), 1, True),    # AlexNet conv3
-    ((96, 3, 11, 11), 4, False),    # AlexNet conv1: stride 4 breaks the long runs
-])
-def test_conv_auto_layout(w_shape, stride, expected):
-    conv = Convolution(np.zeros(w_shape, dtype=np.float32), np.zeros(w_shape[0], dtype=np.float32), stride,
-                       strict=False)
-    assert conv.batch_last is expected
-    assert Convolution(conv.params["W"], conv.params["b"], stride, strict=False, layout="batch_first").batch_last is False
-    assert Convolution(conv.params["W"], conv.params["b"], stride, strict=False, layout="batch_last").batch_last
-
-
 @pytest.mark.parametrize("layout", ["batch_first", "batch_last"])
 def test_conv_backward_on_integer_images(layout):
     # uint8 pixels straight from a dataset: col takes W's type (not x's), so that
@@ -393,14 +410,31 @@ def test_conv_bad_layout_names_the_parameter():
         Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), layout="NHWC")
 
 
-def test_conv_inference_keeps_no_workspace():
+def retained_after_each(*calls):
+    """Bytes still allocated after each call (its result dropped), traced from before the first."""
+    tracemalloc.start()
+    try:
+        before, retained = tracemalloc.get_traced_memory()[0], []
+        for call in calls:
+            result = call()
+            del result
+            retained.append(tracemalloc.get_traced_memory()[0] - before)
+        return retained
+    finally:
+        tracemalloc.stop()
+
+
+def test_conv_inference_keeps_no_col():
     rng = np.random.default_rng(14)
-    x, Wt, b = conv_case(rng)
-    conv = Convolution(Wt, b)
-    conv.forward(x)
-    assert conv.workspace is not None and conv.col is not None          # training: kept for backward
-    np.testing.assert_allclose(conv.forward(x, train=False), conv_forward_loop(x, Wt, b, 1, 0), rtol=1e-12, atol=1e-12)
-    assert conv.workspace is None and conv.col is None
+    x, Wt, b = conv_case(rng, (20, 3, 64, 64))
+    col_bytes = 20 * 27 * 64 * 64 * 8
+    conv = Convolution(Wt, b, 1, 1)
+    after_training, after_inference = retained_after_each(lambda: conv.forward(x),
+                                                          lambda: conv.forward(x, train=False))
+    assert after_training >= col_bytes                  # training: col kept for backward
+    assert after_inference < col_bytes / 10, after_inference   # inference lets it go
+    np.testing.assert_allclose(conv.forward(x[:2], train=False), conv_forward_loop(x[:2], Wt, b, 1, 1),
+                               rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("pool_h, pool_w, stride", [(2, 2, 2), (3, 3, 2), (3, 2, 1)])
@@ -432,10 +466,34 @@ def test_pool_backward_of_an_integer_gradient(mode):
 
 
 def test_max_pool_inference_keeps_nothing_for_backward():
-    # the running maxima (one array per window position) are for backward only
+    # training keeps the running maxima (one output-sized array per window position) for
+    # backward; inference keeps nothing of the kind
     pool = Pooling(3, 3, 2)
-    x = np.random.default_rng(16).standard_normal((2, 3, 7, 7))
-    out = pool.forward(x)
-    assert len(pool.running) == 9 and pool.running[-1] is out
-    pool.forward(x, train=False)
-    assert pool.running is None
+    x = np.random.default_rng(16).standard_normal((8, 16, 33, 33))
+    out_bytes = 8 * 16 * 16 * 16 * 8
+    after_training, after_inference = retained_after_each(lambda: pool.forward(x),
+                                                          lambda: pool.forward(x, train=False))
+    assert after_training >= 8 * out_bytes
+    assert after_inference < out_bytes / 10, after_inference
+
+
+@pytest.mark.parametrize("stride, pad", [(1, 0), (2, 1), (3, 2)])
+def test_conv_equals_the_books_convolution(stride, pad):
+    rng = np.random.default_rng(20)
+    x, Wt, b = conv_case(rng, (3, 2, 11, 11), (4, 2, 3, 3))
+    conv, book = Convolution(Wt, b, stride, pad, strict=False), BookConvolution(Wt, b, stride, pad)
+    np.testing.assert_allclose(conv.forward(x), book.forward(x), rtol=1e-12, atol=1e-12)
+    dout = rng.standard_normal(conv.forward(x).shape)
+    np.testing.assert_allclose(conv.backward(dout), book.backward(dout), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv.grads["W"], book.dW, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv.grads["b"], book.db, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("pool_h, pool_w, stride", [(2, 2, 2), (3, 3, 2), (3, 2, 1)])
+def test_max_pool_equals_the_books_pooling(pool_h, pool_w, stride):
+    rng = np.random.default_rng(21)
+    x = distinct_values(rng, (2, 3, 9, 9))   # the book's argmax and ours agree on ties too, but not at -0.0
+    pool, book = Pooling(pool_h, pool_w, stride, strict=False), BookPooling(pool_h, pool_w, stride)
+    np.testing.assert_array_equal(pool.forward(x), book.forward(x))
+    dout = rng.standard_normal(pool.forward(x).shape)
+    np.testing.assert_allclose(pool.backward(dout), book.backward(dout), rtol=1e-12, atol=1e-12)

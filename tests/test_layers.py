@@ -9,7 +9,7 @@ import pytest
 from cnnlib import check_layer, numerical_gradient, rel_error
 from cnnlib.layers import (Affine, Dropout, Flatten, Relu, Sigmoid, SoftmaxWithLoss, Tanh, cross_entropy_error,
                            softmax)
-from tests.reference import assert_layer_does_not_mutate, away_from_zero
+from tests.helpers import assert_layer_does_not_mutate, away_from_zero
 
 GRAD_TOL = 1e-7
 

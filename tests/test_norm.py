@@ -6,7 +6,8 @@ import pytest
 
 from cnnlib import check_layer
 from cnnlib.layers import LRN, BatchNormalization
-from tests.reference import assert_layer_does_not_mutate, lrn_forward_loop
+from cnnlib.reference import lrn_forward_loop
+from tests.helpers import assert_layer_does_not_mutate
 
 GRAD_TOL = 1e-7
 

@@ -1,7 +1,5 @@
 """Max and average pooling (Deep Learning from Scratch, 7.4.4)."""
 
-import itertools
-
 import numpy as np
 
 from ..im2col import pad_images
@@ -12,7 +10,13 @@ __all__ = ["Pooling"]
 
 
 class Pooling(Layer):
-    """Max or average pooling over ``pool_h x pool_w`` windows, channel by channel.
+    """Max or average of each ``pool_h x pool_w`` window, channel by channel.
+
+    ``out[n, c, i, j] = max (or mean) of x[n, c]`` over the window whose top-left corner
+    is ``(i*stride, j*stride)`` of the padded input: equal to
+    :class:`cnnlib.reference.BookPooling` (max, the book's im2col and argmax) and to the
+    loops of :func:`cnnlib.reference.pool_forward_loop` / ``pool_backward_loop``, ties
+    included (``tests/test_conv_pool.py`` asserts it).
 
     Args:
         pool_h, pool_w: window size.
@@ -21,24 +25,14 @@ class Pooling(Layer):
         pad: padding on each side (max pooling pads with -inf so padding never wins;
             average pooling pads with zeros, which count in the mean, like PyTorch).
         mode: ``"max"`` or ``"average"``.
-        strict: if True, sizes that do not divide raise ``ValueError``; if False floor
-            like PyTorch.
+        strict: if True, sizes that do not divide raise ``ValueError``; if False floor.
 
-    ``forward(x)``: x (N, C, H, W) -> out (N, C, OH, OW). No parameters.
-
-    How: the book builds ``col`` with one row per window and takes the max of each
-    row. Here we loop over the ``pool_h * pool_w`` positions *inside* a window instead
-    (4 for 2x2): position (i, j) of every window at once is the strided view
-    ``x[:, :, i::stride, j::stride]`` of the padded x (cut to OH x OW), so the max is
-    built up view by view, and no ``col`` is ever copied. In training the layer keeps
-    that running max, position by position (``forward(x, train=False)`` keeps
-    nothing): in backward, the gradient of a window goes to the position where its
-    running max first reaches the window's max (so ties go to the first position, as
-    in PyTorch; a window holding a NaN outputs NaN and sends its gradient to its last
-    position). dx starts at zero, and positions (i, j) with i and j below the stride
-    are, in loop order, the first to touch their inputs: their gradient is written in
-    place; only the others (where windows overlap, as in 3x3 pooling with stride 2)
-    are added.
+    ``forward(x)``: x (N, C, H, W) -> out (N, C, OH, OW). No parameters. Instead of the
+    book's ``col`` (a row per window), it looks at one position (i, j) *inside* the
+    window at a time: that position of every window is the strided view
+    ``x[:, :, i::stride, j::stride]``, so the max is built up view by view, with no copy.
+    ``backward``: the mean spreads each window's gradient evenly; the max sends it all
+    to the window's maximum (the first one, if several tie, as in PyTorch).
     """
 
     def __init__(self, pool_h, pool_w, stride=1, pad=0, mode="max", strict=True):
@@ -62,53 +56,73 @@ class Pooling(Layer):
         OW = conv_output_size(W, self.pool_w, self.stride, self.pad, self.strict)
         return C, OH, OW
 
-    def _offsets(self, OH, OW):
-        """For each position (i, j) in the window: the slices that select it in every window."""
-        s = self.stride
-        return [(np.s_[:, :, i:i + s * (OH - 1) + 1:s, j:j + s * (OW - 1) + 1:s])
-                for i in range(self.pool_h) for j in range(self.pool_w)]
-
     def forward(self, x, train=True):
         check_ndim(x, (4,), "x", "(N, C, H, W)")
         C, OH, OW = self.output_shape(x.shape[1:])
         self.x_shape = x.shape
-        # max pooling pads with -inf, so that padding is never the maximum
-        x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)
+        x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)  # padding never wins a max
         self.padded_shape = x.shape
-        views = [x[s] for s in self._offsets(OH, OW)]              # each (N, C, OH, OW), no copy
+        views = [x[s] for s in self._positions(OH, OW)]   # position (i, j) of every window, (N, C, OH, OW)
         if self.mode == "average":
-            return sum(views[1:], views[0].copy()) / (self.pool_h * self.pool_w)
-        if not train:                                              # nothing to keep: max in place
-            self.running = None
-            out = views[0].copy()
-            for view in views[1:]:
-                np.maximum(out, view, out=out)
-            return out
-        # running[k]: the max over positions 0..k of every window; the last is the output
-        self.running = list(itertools.accumulate(views, np.maximum))
-        return self.running[-1]
+            return sum(views[1:], views[0].copy()) / len(views)
+        running = _running_max(views, keep=train)         # what backward needs to find each max
+        self.running = running if train else None
+        return running[-1]
 
     def backward(self, dout):
         """dout (N, C, OH, OW) -> dx (N, C, H, W)."""
         dx = np.zeros(self.padded_shape, dtype=np.result_type(dout, 1.0))  # floats even for integer dout
-        size = self.pool_h * self.pool_w
-        for k, s in enumerate(self._offsets(*dout.shape[2:])):
-            if self.mode == "average":
-                dx[s] += dout / size                               # the mean spreads evenly
-                continue
-            # only the max saw the output: it goes to the position where the running max
-            # first reaches the window's max (if several tie, to the first of them)
-            if k < size - 1:
-                now = self.running[k] == self.running[-1]          # reached by position k?
+        positions = self._positions(*dout.shape[2:])
+        if self.mode == "average":
+            share, weights = np.divide, [len(positions)] * len(positions)   # the mean spreads evenly
+        else:
+            share, weights = np.multiply, _first_max(self.running)          # only the max saw the output
+        for k, (s, weight) in enumerate(zip(positions, weights)):
+            if self._first_to_touch(k):
+                share(dout, weight, out=dx[s])   # no window has written these inputs yet: write
             else:
-                now = True                                         # the last: running[-1] is the max
-            # reached now and not before: now & ~reached, in one pass (True > False)
-            hit = now if k == 0 else np.greater(now, reached)
-            reached = now
-            i, j = divmod(k, self.pool_w)
-            if i < self.stride and j < self.stride:                # the first to touch these inputs:
-                np.multiply(dout, hit, out=dx[s])                  # write (bool masks: multiply, not np.where)
-            else:
-                dx[s] += dout * hit
+                dx[s] += share(dout, weight)     # windows overlap here (3x3 pooling with stride 2...)
         H, W = self.x_shape[2:]
         return dx[:, :, self.pad:self.pad + H, self.pad:self.pad + W]
+
+    def _positions(self, OH, OW):
+        """For each position (i, j) in the window, in reading order: the slice that selects
+        it in every window."""
+        s = self.stride
+        return [np.s_[:, :, i:i + s * (OH - 1) + 1:s, j:j + s * (OW - 1) + 1:s]
+                for i in range(self.pool_h) for j in range(self.pool_w)]
+
+    def _first_to_touch(self, k):
+        """True if position k is, in reading order, the first to reach the inputs it selects:
+        positions (i, j) with i and j below the stride are."""
+        i, j = divmod(k, self.pool_w)
+        return i < self.stride and j < self.stride
+
+
+def _running_max(views, keep):
+    """The max of every window, built up position by position.
+
+    ``keep=True``: the list of running maxima, ``[k]`` = the max over positions 0..k
+    (the last is the output), which :func:`_first_max` needs. ``keep=False``
+    (inference): only the output, computed in place.
+    """
+    if keep:
+        running = [views[0]]
+        for view in views[1:]:
+            running.append(np.maximum(running[-1], view))
+        return running
+    out = views[0].copy()
+    for view in views[1:]:
+        np.maximum(out, view, out=out)
+    return [out]
+
+
+def _first_max(running):
+    """For each position k, a boolean mask (N, C, OH, OW): True where position k is the first
+    position at which the running max reaches the window's max (ties go to the first;
+    a window holding a NaN sends its gradient to its last position)."""
+    reached = None
+    for k, current in enumerate(running):
+        now = current == running[-1] if k < len(running) - 1 else True  # reached by position k?
+        yield now if reached is None else np.greater(now, reached)        # now and not before
+        reached = now

@@ -1,0 +1,223 @@
+"""The convolution's speed machinery, kept out of :class:`cnnlib.layers.Convolution`.
+
+The layer's idea is the book's: copy every window into a column of ``col``, multiply
+once, go back to NCHW. :class:`Columns` does the copying for it, fast:
+
+- **Two orders of col's columns**, ``(C*FH*FW, ...)``, one column per window:
+  "batch first", ``(n, oh, ow)`` (:func:`unfold`: ``im2col(x).T``), and "batch last",
+  ``(oh, ow, n)`` (:func:`unfold_batch_last`), the images side by side. With stride 1
+  a row of windows is then ``OW*N`` numbers in a row instead of ``OW``, so copies and
+  col2im's additions move long runs; but x and dx must be transposed to and from it.
+  (cuda-convnet, the code AlexNet was trained with, kept its images this way.)
+- **Strided windows read consecutive numbers**: :func:`stride_phases` splits the image
+  into its ``stride x stride`` interleaved sub-images first.
+- **Chunks**: when ``col`` would exceed a byte limit, the batch goes a few images at a time.
+- **One reused array**: a fresh ``col`` of tens of MB costs the operating system's page
+  faults every step, so the workspace lives from step to step.
+
+Every function here equals :func:`cnnlib.im2col.im2col` / :func:`cnnlib.im2col.col2im`
+with its rows and columns rearranged (``tests/test_im2col.py`` asserts it).
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..im2col import check_images, output_hw, pad_images
+
+__all__ = ["Columns", "unfold", "fold", "unfold_batch_last", "fold_batch_last", "stride_phases"]
+
+LAYOUTS = ("auto", "batch_first", "batch_last")
+# (N, FN, OH, OW) -> (FN, ...) in the order of col's columns: (n, oh, ow) or (oh, ow, n)
+COLUMN_ORDER = {"batch_first": (1, 0, 2, 3), "batch_last": (1, 2, 3, 0)}
+
+
+class Columns:
+    """im2col and col2im for one convolution layer: column order, chunks, reused memory.
+
+    Args:
+        filter_shape: (FN, C, FH, FW) of the layer's filters.
+        stride, pad: the layer's.
+        layout: ``"batch_first"``, ``"batch_last"`` or ``"auto"``: batch last when the
+            stride is 1 and ``col`` has more than twice as many rows as the output has
+            channels (``C*FH*FW > 2*FN``), where the transposes cost less than they save.
+    """
+
+    def __init__(self, filter_shape, stride, pad, layout="auto"):
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}, got layout = {layout!r}")
+        FN, C, FH, FW = filter_shape
+        if layout == "auto":
+            layout = "batch_last" if stride == 1 and C * FH * FW > 2 * FN else "batch_first"
+        self.FH, self.FW, self.stride, self.pad, self.layout = FH, FW, stride, pad, layout
+        self.order = COLUMN_ORDER[layout]
+        self.workspace = None  # the col-sized array reused from step to step
+
+    def chunks(self, N, bytes_per_image, max_bytes):
+        """Slices of a batch of N images whose ``col`` fits in ``max_bytes`` (None: no limit)."""
+        size = N if max_bytes is None else max(1, min(N, max_bytes // max(bytes_per_image, 1)))
+        return [slice(i, i + size) for i in range(0, N, size)]
+
+    def unfold(self, x, dtype):
+        """col of the images x (n, C, H, W): ``(C*FH*FW, n*OH*OW)``, in the reused workspace."""
+        N, C, H, W = x.shape
+        OH, OW = output_hw(H, W, self.FH, self.FW, self.stride, self.pad)
+        size = N * C * self.FH * self.FW * OH * OW
+        if self.workspace is None or self.workspace.size < size or self.workspace.dtype != dtype:
+            self.workspace = np.empty(size, dtype=dtype)
+        unfold_fn = unfold_batch_last if self.layout == "batch_last" else unfold
+        return unfold_fn(x, self.FH, self.FW, self.stride, self.pad, out=self.workspace[:size])
+
+    def fold(self, dcol, x_shape):
+        """col2im: ``(C*FH*FW, n*OH*OW)`` -> dx ``x_shape`` (n, C, H, W), overlaps added."""
+        fold_fn = fold_batch_last if self.layout == "batch_last" else fold
+        return fold_fn(dcol, x_shape, self.FH, self.FW, self.stride, self.pad)
+
+    def to_nchw(self, products, b, out):
+        """Write ``products + b`` (FN, n*OH*OW), columns in col's order, into out (n, FN, OH, OW)."""
+        out_cols = out.transpose(self.order)  # a view of out in col's column order
+        np.add(products.reshape(out_cols.shape), b[:, None, None, None], out=out_cols)
+
+    def from_nchw(self, dout):
+        """dout (n, FN, OH, OW) -> (FN, n*OH*OW), columns in col's order."""
+        return np.ascontiguousarray(dout.transpose(self.order)).reshape(dout.shape[1], -1)
+
+    def release(self):
+        """Let the workspace go (inference keeps no col-sized memory between calls)."""
+        self.workspace = None
+
+
+def _output(out, size, dtype):
+    """``out`` (an array to reuse, any shape, checked to hold ``size`` contiguous numbers) or a new array."""
+    if out is None:
+        return np.empty(size, dtype=dtype)
+    if out.size != size or not out.flags.c_contiguous:  # reshape would then copy, and lose the result
+        raise ValueError(f"out must be a contiguous array of {size} numbers, got shape {out.shape}")
+    return out
+
+
+def _check_cols(cols, expected, layout, input_shape, name="cols"):
+    if cols.shape != expected:
+        raise ValueError(f"{name} must have shape {layout} = {expected} for input_shape "
+                         f"{tuple(input_shape)}, got {cols.shape}")
+
+
+def stride_phases(x, stride, Hq, Wq):
+    """Split images into their ``stride x stride`` interleaved sub-images.
+
+    ``x`` (N, C, H, W) -> ``(stride, stride, N, C, Hq, Wq)``: entry ``[ry, rx]`` is
+    ``x[:, :, ry::stride, rx::stride]``, cut or padded with zeros to ``Hq x Wq``. Filter
+    offset ``(y, x)`` of the window at ``(oh, ow)``, the pixel
+    ``(oh*stride + y, ow*stride + x)``, is then the pixel
+    ``(oh + y // stride, ow + x // stride)`` of sub-image ``[y % stride, x % stride]``:
+    so even when the stride skips pixels, a row of windows reads consecutive numbers.
+    With stride 1 there is one sub-image, x itself (a view, no copy: cut to
+    ``Hq x Wq`` but never padded).
+    """
+    N, C = x.shape[:2]
+    if stride == 1:
+        return x[None, None, :, :, :Hq, :Wq]
+    subs = np.zeros((stride, stride, N, C, Hq, Wq), dtype=x.dtype)
+    for ry in range(stride):
+        for rx in range(stride):
+            part = x[:, :, ry::stride, rx::stride][:, :, :Hq, :Wq]
+            subs[ry, rx, :, :, :part.shape[2], :part.shape[3]] = part
+    return subs
+
+
+def _sub_image_size(OH, FH, stride):
+    """Rows (or columns) of a sub-image that the windows read: OH windows, plus the
+    furthest filter offset counted in strides."""
+    return OH + (FH - 1) // stride
+
+
+def unfold(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
+    """im2col, transposed: ``(N, C, H, W)`` -> ``(C*FH*FW, N*OH*OW)``, equal to ``im2col(x).T``.
+
+    Column ``(n*OH + oh)*OW + ow`` is the window at ``(oh*stride, ow*stride)`` of image
+    ``n``, flattened in ``(c, fh, fw)`` order. ``out``: an array of that size to write
+    into (the layer reuses one from step to step).
+
+    How: the book's loop over the FH*FW filter offsets, each copying one slice of the
+    whole batch, but read from :func:`stride_phases`, so that every copy moves whole
+    rows of ``OW`` consecutive numbers even with a stride.
+    """
+    N, C, H, W = check_images(input_data)
+    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad)
+    out = _output(out, C * filter_h * filter_w * N * OH * OW, input_data.dtype)
+    col = out.reshape(C, filter_h, filter_w, N, OH, OW)
+    subs = stride_phases(pad_images(input_data, pad), stride,
+                         _sub_image_size(OH, filter_h, stride), _sub_image_size(OW, filter_w, stride))
+    for y in range(filter_h):                                   # filter offsets, as in the book
+        for x in range(filter_w):
+            # offset (y, x) of every window: sub-image [y % stride, x % stride], shifted by
+            # (y // stride, x // stride); (N, C, OH, OW) -> (C, N, OH, OW)
+            i, j = y // stride, x // stride
+            col[:, y, x] = subs[y % stride, x % stride, :, :, i:i + OH, j:j + OW].transpose(1, 0, 2, 3)
+    return out.reshape(C * filter_h * filter_w, N * OH * OW)
+
+
+def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """The backward pass of :func:`unfold`: ``(C*FH*FW, N*OH*OW)`` -> ``(N, C, H, W)``, adding
+    overlaps; equal to ``col2im(cols.T)``.
+
+    The additions go into the :func:`stride_phases` sub-images (consecutive numbers
+    even with a stride), which are then interleaved back into the image.
+    """
+    N, C, H, W = input_shape
+    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad)
+    _check_cols(cols, (C * filter_h * filter_w, N * OH * OW), "(C*FH*FW, N*OH*OW)", input_shape)
+    cols6 = cols.reshape(C, filter_h, filter_w, N, OH, OW)
+    Hq, Wq = _sub_image_size(OH, filter_h, stride), _sub_image_size(OW, filter_w, stride)
+    subs = np.zeros((stride, stride, C, N, Hq, Wq), dtype=cols.dtype)
+    for y in range(filter_h):
+        for x in range(filter_w):
+            i, j = y // stride, x // stride
+            subs[y % stride, x % stride, :, :, i:i + OH, j:j + OW] += cols6[:, y, x]  # overlaps add up
+    # the pixels that no window reaches (when the sizes do not divide) stay 0; and the
+    # interleaved sub-images may reach past the padded edge (stride*Hq > H + 2*pad)
+    img = np.zeros((N, C, max(H + 2 * pad, stride * Hq), max(W + 2 * pad, stride * Wq)), dtype=cols.dtype)
+    for ry in range(stride):
+        for rx in range(stride):
+            img[:, :, ry:stride * Hq:stride, rx:stride * Wq:stride] = subs[ry, rx].transpose(1, 0, 2, 3)
+    return img[:, :, pad:H + pad, pad:W + pad]
+
+
+def batch_last(x, pad=0):
+    """``(N, C, H, W)`` -> ``(C, H + 2*pad, W + 2*pad, N)``, padded with zeros, in one copy."""
+    N, C, H, W = x.shape
+    out = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=x.dtype)
+    out[:, pad:pad + H, pad:pad + W] = x.transpose(1, 2, 3, 0)
+    return out
+
+
+def unfold_batch_last(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
+    """im2col with the batch axis last: ``(N, C, H, W)`` -> ``(C*FH*FW, OH*OW*N)``.
+
+    Column ``(oh*OW + ow)*N + n`` is the window at ``(oh*stride, ow*stride)`` of image
+    ``n``, flattened in ``(c, fh, fw)`` order. ``out`` as in :func:`unfold`.
+    """
+    N, C, H, W = check_images(input_data)
+    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad)
+    x = batch_last(input_data, pad)                                  # (C, Hp, Wp, N)
+    win = sliding_window_view(x, (filter_h, filter_w), axis=(1, 2))[:, ::stride, ::stride][:, :OH, :OW]
+    # (C, OH, OW, N, FH, FW) -> (C, FH, FW, OH, OW, N): with stride 1, runs of OW*N numbers
+    view = win.transpose(0, 4, 5, 1, 2, 3)
+    out = _output(out, view.size, view.dtype)
+    np.copyto(out.reshape(view.shape), view)
+    return out.reshape(C * filter_h * filter_w, OH * OW * N)
+
+
+def fold_batch_last(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """The backward pass of :func:`unfold_batch_last`: ``(C*FH*FW, OH*OW*N)`` -> ``(N, C, H, W)``."""
+    N, C, H, W = input_shape
+    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad)
+    _check_cols(cols, (C * filter_h * filter_w, OH * OW * N), "(C*FH*FW, OH*OW*N)", input_shape)
+    cols6 = cols.reshape(C, filter_h, filter_w, OH, OW, N)
+    img = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=cols.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * OH
+        for x in range(filter_w):
+            x_max = x + stride * OW
+            img[:, y:y_max:stride, x:x_max:stride] += cols6[:, y, x]   # overlaps add up
+    # back to (N, C, H, W), contiguous for the layers before
+    return np.ascontiguousarray(img[:, pad:H + pad, pad:W + pad].transpose(3, 0, 1, 2))
