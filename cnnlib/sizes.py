@@ -10,10 +10,12 @@ Deep Learning from Scratch (and PyTorch) then floor the division, which silently
 ignores the last input rows. ``conv_output_size`` refuses by default and explains.
 """
 
+import math
 import operator
 from dataclasses import dataclass
 
-__all__ = ["conv_output_size", "check_window_args", "check_stride_pad", "valid_pads", "valid_strides", "SizeReport", "size_report"]
+__all__ = ["conv_output_size", "check_window_args", "check_stride_pad", "suggest", "Suggestions", "SizeReport",
+           "size_report"]
 
 
 def _check_int(name, value, minimum):
@@ -51,24 +53,76 @@ def check_window_args(input_size, filter_size, stride, pad, dim="input"):
     return input_size, filter_size, stride, pad
 
 
-def valid_pads(input_size, filter_size, stride, max_pad=None):
-    """Pads ``p`` in ``0..max_pad`` for which ``input_size + 2p - filter_size`` divides by ``stride``."""
-    max_pad = filter_size if max_pad is None else max_pad
-    return [p for p in range(max_pad + 1)
-            if input_size + 2 * p >= filter_size and (input_size + 2 * p - filter_size) % stride == 0]
+def _nearest(candidates, current, k):
+    """The ``k`` candidates nearest to ``current`` (ties: the smaller first), never ``current``."""
+    return sorted({c for c in candidates if c != current}, key=lambda c: (abs(c - current), c))[:k]
 
 
-def valid_strides(input_size, filter_size, pad, max_stride=None):
-    """Strides ``s`` in ``1..max_stride`` that divide ``input_size + 2*pad - filter_size``."""
-    span = input_size + 2 * pad - filter_size
-    max_stride = max(span, 1) if max_stride is None else max_stride
-    if span < 0:
-        return []
-    return [s for s in range(1, max_stride + 1) if span % s == 0]
+def _divisors(n):
+    """The divisors of n >= 1, by trial up to sqrt(n): a few thousand steps for any real image."""
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return sorted(set(small + [n // d for d in small]))
 
 
-def _nearest(values, target, k=2):
-    return sorted(values, key=lambda v: (abs(v - target), v))[:k]
+@dataclass(frozen=True)
+class Suggestions:
+    """Settings near the current ones for which every dimension divides (see :func:`suggest`).
+
+    ``pads`` (with the same stride), ``strides`` (with the same pad), ``filters`` (one
+    list per dimension, with the same pad and stride); each nearest first. ``skips``:
+    the suggested strides larger than a filter, which leave rows or columns unseen.
+    """
+
+    pads: tuple
+    strides: tuple
+    filters: tuple
+    skips: tuple
+
+
+def suggest(input_sizes, filter_sizes, stride, pad, k=2):
+    """The nearest pads, strides and filter sizes for which ``input + 2*pad - filter``
+    divides by the stride in every dimension: the one suggestion logic of the course
+    (the errors of :func:`conv_output_size`, :func:`size_report` and the explorer).
+
+    Args:
+        input_sizes, filter_sizes: one entry per dimension, e.g. ``(H, W)`` and ``(FH, FW)``.
+        stride, pad: the current ones (valid numbers).
+        k: at most this many suggestions of each kind.
+
+    Computed by arithmetic, never by scanning every stride or pad, so any numbers
+    answer at once: the pads that work form one class modulo the stride (2p must equal
+    ``filter - input`` modulo the stride in every dimension), searched within one stride of
+    the current pad; the strides are the divisors of the spans' greatest common divisor.
+    """
+    spans = [n + 2 * pad - f for n, f in zip(input_sizes, filter_sizes)]
+    # pads: 2p = f - n (mod stride) in each dimension
+    step = stride // math.gcd(2, stride)
+    residues = set()
+    for n, f in zip(input_sizes, filter_sizes):
+        if (f - n) % math.gcd(2, stride):
+            residues = None  # 2p is even: an odd difference never divides an even stride
+            break
+        residues.add((f - n) // math.gcd(2, stride) * pow(2 // math.gcd(2, stride), -1, step) % step if step > 1 else 0)
+    smallest = max([0] + [-(-(f - n) // 2) for n, f in zip(input_sizes, filter_sizes)])  # the filter must fit
+    pads = []
+    if residues is not None and len(residues) == 1:
+        r = residues.pop()
+        first = pad - stride + ((r - (pad - stride)) % step)     # the first of the class >= pad - stride
+        pads = [p for p in range(first, max(pad, smallest) + stride + 1, step) if p >= smallest]
+    common = 0
+    for span in spans:
+        common = math.gcd(common, span) if span >= 0 else -1
+    strides = _divisors(common) if common > 0 else []
+    strides = _nearest(strides, stride, k)
+    filters = []
+    for n, f in zip(input_sizes, filter_sizes):
+        padded = n + 2 * pad
+        r = padded % stride                       # f = padded (mod stride), 1 <= f <= padded
+        j = (f - r) // stride
+        filters.append(tuple(_nearest([r + i * stride for i in range(j - k, j + k + 2) if 1 <= r + i * stride <= padded],
+                                      f, k)))
+    skips = tuple(s for s in strides if s > min(filter_sizes))
+    return Suggestions(tuple(_nearest(pads, pad, k)), tuple(strides), tuple(filters), skips)
 
 
 def conv_output_size(input_size, filter_size, stride=1, pad=0, strict=True):
@@ -97,13 +151,13 @@ def conv_output_size(input_size, filter_size, stride=1, pad=0, strict=True):
     input_size, filter_size, stride, pad = check_window_args(input_size, filter_size, stride, pad)
     span = input_size + 2 * pad - filter_size
     if strict and span % stride != 0:
-        pads = _nearest(valid_pads(input_size, filter_size, stride, max_pad=pad + stride), pad)
-        strides = _nearest([s for s in valid_strides(input_size, filter_size, pad) if s != 1] or [1], stride)
+        sug = suggest((input_size,), (filter_size,), stride, pad)
+        strides = " or ".join(f"stride={t}" + (" (skips pixels)" if t in sug.skips else "") for t in sug.strides)
         raise ValueError(
             f"(input_size + 2*pad - filter_size) = ({input_size} + 2*{pad} - {filter_size}) = {span} "
             f"is not divisible by stride = {stride}: the last window would hang over the edge "
-            f"({span}/{stride} = {span / stride:.2f}). Choose pad={' or pad='.join(map(str, pads)) if pads else '(none)'}"
-            f" with stride={stride}, or stride={' or stride='.join(map(str, strides))} with pad={pad}; "
+            f"({span}/{stride} = {span / stride:.2f}). Choose pad={' or pad='.join(map(str, sug.pads)) if sug.pads else '(none)'}"
+            f" with stride={stride}, or {strides or 'another stride'} with pad={pad}; "
             f"or pass strict=False to floor like PyTorch (output {span // stride + 1})."
         )
     return span // stride + 1
@@ -155,8 +209,8 @@ def size_report(input_size, filter_size, stride=1, pad=0):
     covered_end = (out - 1) * stride + filter_size  # first padded index no window reaches
     unseen = tuple(i - pad for i in range(covered_end, input_size + 2 * pad) if pad <= i < pad + input_size)
     divides = span % stride == 0
-    pads = () if divides else tuple(_nearest(valid_pads(input_size, filter_size, stride, max_pad=pad + stride), pad))
-    strides = () if divides else tuple(_nearest(valid_strides(input_size, filter_size, pad), stride))
+    sug = suggest((input_size,), (filter_size,), stride, pad)
+    pads, strides = ((), ()) if divides else (sug.pads, sug.strides)
     value = f"{span // stride + 1}" if divides else f"{span / stride + 1:.2f}"
     formula = f"({input_size} + 2×{pad} − {filter_size}) / {stride} + 1 = {span}/{stride} + 1 = {value}"
     return SizeReport(input_size, filter_size, stride, pad, span, divides, out, unseen, pads, strides, formula)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnnlib import conv_output_size
-from cnnlib.sizes import check_window_args, size_report, valid_pads, valid_strides
+from cnnlib.sizes import check_window_args, size_report, suggest
 
 
 # --- the book's examples ------------------------------------------------------------
@@ -55,7 +55,7 @@ def test_strict_error_suggestions_really_divide():
     msg = str(info.value)
     pads = [int(p) for p in re.findall(r"pad=(\d+)", msg) if int(p) != 1]
     strides = [int(s) for s in re.findall(r"stride=(\d+)", msg) if int(s) != 3]
-    assert pads == [0, 3] and strides == [2, 13]
+    assert pads == [0, 3] and strides == [2, 1]   # the divisors of 26 nearest to 3
     for p in pads:
         conv_output_size(28, 4, stride=3, pad=p)   # must not raise
     for s in strides:
@@ -64,7 +64,7 @@ def test_strict_error_suggestions_really_divide():
 
 def test_strict_error_when_no_pad_can_help():
     # 28 + 2p - 5 is odd for every p: only another stride helps
-    with pytest.raises(ValueError, match=r"= 25 is not divisible by stride = 2.*pad=\(none\).*stride=5 or stride=25"):
+    with pytest.raises(ValueError, match=r"= 25 is not divisible by stride = 2.*pad=\(none\).*stride=1 or stride=5 with"):
         conv_output_size(28, 5, stride=2, pad=1)
 
 
@@ -115,33 +115,58 @@ def test_check_window_args_names_the_dimension():
         check_window_args(0, 3, 1, 0, dim="height")
 
 
-# --- valid_pads / valid_strides -----------------------------------------------------
+# --- suggest: one logic for the errors, the size report and the explorer -----------------
 
-def test_valid_pads():
-    assert valid_pads(7, 3, stride=2) == [0, 1, 2, 3]   # 4 + 2p is always even
-    assert valid_pads(8, 3, stride=2) == []             # 5 + 2p is always odd
-    assert valid_pads(6, 3, stride=3, max_pad=6) == [0, 3, 6]
-    assert valid_pads(2, 5, stride=1) == [2, 3, 4, 5]   # pad 0 and 1 are too small for the filter
-
-
-def test_valid_strides():
-    assert valid_strides(7, 3, pad=0) == [1, 2, 4]       # the divisors of 4
-    assert valid_strides(28, 5, pad=2) == [1, 3, 9, 27]  # the divisors of 27
-    assert valid_strides(7, 3, pad=0, max_stride=3) == [1, 2]
-    assert valid_strides(5, 5, pad=0) == [1]             # one window, any stride would do
-    assert valid_strides(2, 5, pad=0) == []              # the filter does not fit
+def test_suggested_pads():
+    assert suggest((7,), (3,), 2, 0, k=9).pads == (1, 2)          # 4 + 2p is always even: within one stride
+    assert suggest((8,), (3,), 2, 0).pads == ()                   # 5 + 2p is always odd
+    assert suggest((6,), (3,), 3, 3, k=9).pads == (0, 6)          # 3 + 2p divides by 3: p = 0, 3, 6
+    assert suggest((2,), (5,), 1, 0, k=9).pads == (2, 3)          # pad 0 and 1 are too small for the filter
+    assert suggest((7, 8), (3, 3), 2, 0).pads == ()               # H works with any pad, W with none
 
 
-def test_valid_pads_and_strides_agree_with_conv_output_size():
+def test_suggested_strides_are_the_nearest_divisors():
+    assert suggest((7,), (3,), 3, 0, k=9).strides == (2, 4, 1)    # the divisors of 4
+    assert suggest((28,), (5,), 2, 2, k=9).strides == (1, 3, 9, 27)  # the divisors of 27
+    assert suggest((28, 28), (5, 5), 2, 0).skips == (23,)         # 23 > 5: rows 5-22 are never seen
+
+
+def test_suggest_is_arithmetic_for_any_numbers():
+    # the suggestions of a huge stride or pad answer at once (no loop over every stride)
+    sug = suggest((28,), (5,), 10**9, 10**9 + 1)
+    assert all((28 + 2 * p - 5) % 10**9 == 0 for p in sug.pads)
+    assert sug.strides and all((28 + 2 * (10**9 + 1) - 5) % s == 0 for s in sug.strides)
+    with pytest.raises(ValueError, match="not divisible by stride = 1000000000"):
+        conv_output_size(28, 5, stride=10**9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_suggestions_really_divide_sweep(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        n, f, s, p = (int(v) for v in (rng.integers(1, 40), rng.integers(1, 9), rng.integers(1, 9), rng.integers(0, 5)))
+        if f > n + 2 * p:
+            continue
+        sug = suggest((n,), (f,), s, p, k=5)
+        assert all((n + 2 * q - f) % s == 0 and n + 2 * q >= f for q in sug.pads)
+        assert all((n + 2 * p - f) % t == 0 for t in sug.strides)
+        assert all((n + 2 * p - g) % s == 0 and 1 <= g <= n + 2 * p for g in sug.filters[0])
+        brute = [q for q in range(max(0, p - s), p + s + 1) if q != p and n + 2 * q >= f and (n + 2 * q - f) % s == 0]
+        assert set(sug.pads) <= set(brute) and len(sug.pads) == min(5, len(brute))
+
+
+def test_suggestions_agree_with_conv_output_size():
     rng = np.random.default_rng(0)
     for _ in range(50):
         size, f = int(rng.integers(1, 20)), int(rng.integers(1, 6))
-        s = int(rng.integers(1, 5))
-        for p in valid_pads(size, f, s, max_pad=6):
-            conv_output_size(size, f, stride=s, pad=p)  # must not raise
-        p = int(rng.integers(0, 3))
-        for s in valid_strides(size, f, p):
-            conv_output_size(size, f, stride=s, pad=p)
+        s, p = int(rng.integers(1, 5)), int(rng.integers(0, 3))
+        if f > size + 2 * p:
+            continue
+        sug = suggest((size,), (f,), s, p, k=9)
+        for q in sug.pads:
+            conv_output_size(size, f, stride=s, pad=q)  # must not raise
+        for t in sug.strides:
+            conv_output_size(size, f, stride=t, pad=p)
 
 
 # --- size_report ----------------------------------------------------------------------

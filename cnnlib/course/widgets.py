@@ -15,9 +15,8 @@ The formula, along each dimension (see :mod:`cnnlib.sizes`)::
 import base64
 import html
 import io
-from math import gcd
 
-from ..sizes import size_report
+from ..sizes import conv_output_size, size_report, suggest
 
 __all__ = ["explain_output_size", "suggestions", "output_size_explorer", "SLIDER_RANGES"]
 
@@ -75,34 +74,23 @@ def _floor_note(name, out, r):
     return lines
 
 
-def _divides(size, f, p, s):
-    return size + 2 * p >= f and (size + 2 * p - f) % s == 0
-
-
-def _nearest(values, target, k=2):
-    return sorted(values, key=lambda v: (abs(v - target), v))[:k]
-
-
 def suggestions(H, W, FH, FW, P, S, k=2):
-    """Nearest settings for which both dimensions divide (the filter must fit).
+    """Nearest settings for which both dimensions divide (the filter must fit): the
+    explorer's view of :func:`cnnlib.sizes.suggest`.
 
     Returns:
         dict with lists: ``"pads"`` (with stride S), ``"strides"`` (with pad P),
         ``"FH"`` and ``"FW"`` (filter sizes, with P and S), each sorted by distance to
-        the current value, at most ``k`` each; the current value is never suggested.
+        the current value, at most ``k`` each; the current value is never suggested;
+        ``"skips"``: the suggested strides that are larger than a filter side.
     """
-    # 2P mod S repeats with period S, so pads up to P + S cover every possibility
-    pads = [p for p in range(P + S + 1) if p != P and _divides(H, FH, p, S) and _divides(W, FW, p, S)]
-    common = gcd(H + 2 * P - FH, W + 2 * P - FW)
-    strides = [s for s in range(1, max(common, 1) + 1) if s != S and common % s == 0]
-    fhs = [f for f in range(1, H + 2 * P + 1) if f != FH and _divides(H, f, P, S)]
-    fws = [f for f in range(1, W + 2 * P + 1) if f != FW and _divides(W, f, P, S)]
-    return {"pads": _nearest(pads, P, k), "strides": _nearest(strides, S, k),
-            "FH": _nearest(fhs, FH, k), "FW": _nearest(fws, FW, k)}
+    sug = suggest((H, W), (FH, FW), S, P, k)
+    return {"pads": list(sug.pads), "strides": list(sug.strides), "FH": list(sug.filters[0]),
+            "FW": list(sug.filters[1]), "skips": list(sug.skips)}
 
 
 def _out(size, f, p, s):
-    return (size + 2 * p - f) // s + 1
+    return conv_output_size(size, f, s, p, strict=False)
 
 
 def _suggestion_lines(H, W, FH, FW, P, S):
@@ -112,14 +100,17 @@ def _suggestion_lines(H, W, FH, FW, P, S):
         lines.append(f"  • P = {p} with S = {S} → output {_out(H, FH, p, S)} × {_out(W, FW, p, S)}")
     if not sug["pads"]:
         odd = [n for n, span in (("H + 2P − FH", H - FH), ("W + 2P − FW", W - FW)) if span % 2]
-        lines.append(f"  • no padding works with S = {S}: {' and '.join(odd)} {'stays' if len(odd) == 1 else 'stay'} "
-                     f"odd whatever P is (2P is even), "
-                     f"and an even stride needs an even number")
+        if odd and S % 2 == 0:
+            lines.append(f"  • no padding works with S = {S}: {' and '.join(odd)} {'stays' if len(odd) == 1 else 'stay'} "
+                         f"odd whatever P is (2P is even), and an even stride needs an even number")
+        else:
+            lines.append(f"  • no padding within {S} of P = {P} makes both dimensions divide by S = {S}")
     for s in sug["strides"]:
-        lines.append(f"  • S = {s} with P = {P} → output {_out(H, FH, P, s)} × {_out(W, FW, P, s)}")
-    if (H + 2 * P - FH) % S:
+        skip = " (larger than the filter: it skips rows or columns)" if s in sug["skips"] else ""
+        lines.append(f"  • S = {s} with P = {P} → output {_out(H, FH, P, s)} × {_out(W, FW, P, s)}{skip}")
+    if (H + 2 * P - FH) % S and sug["FH"]:
         lines.append(f"  • FH = {' or '.join(map(str, sorted(sug['FH'])))} with P = {P}, S = {S}")
-    if (W + 2 * P - FW) % S:
+    if (W + 2 * P - FW) % S and sug["FW"]:
         lines.append(f"  • FW = {' or '.join(map(str, sorted(sug['FW'])))} with P = {P}, S = {S}")
     return lines
 
