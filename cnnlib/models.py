@@ -8,30 +8,12 @@ Weights are drawn from ``rng`` (a seed or ``np.random.Generator``) in ``dtype``
 
 import numpy as np
 
+from .init import init_weights
 from .layers import LRN, Affine, Convolution, Dropout, Flatten, Pooling, Relu, Sigmoid, Tanh
 from .network import Sequential
 from .sizes import conv_output_size
 
-__all__ = ["SimpleConvNet", "LeNet5", "AlexNet", "init_std", "MODELS"]
-
-
-def init_std(weight_init_std, fan_in):
-    """Standard deviation of the initial weights.
-
-    ``weight_init_std`` is a number (used as is, the book's 0.01), ``"he"`` or ``"relu"``
-    (``sqrt(2 / fan_in)``, for ReLU networks) or ``"xavier"``, ``"sigmoid"``, ``"tanh"``
-    (``sqrt(1 / fan_in)``). ``fan_in`` is C*FH*FW for a filter, D for an affine layer.
-    """
-    if isinstance(weight_init_std, str):
-        rule = weight_init_std.lower()
-        if rule in ("he", "relu"):
-            return np.sqrt(2.0 / fan_in)
-        if rule in ("xavier", "sigmoid", "tanh"):
-            return np.sqrt(1.0 / fan_in)
-        raise ValueError(f"weight_init_std must be a number, 'he' or 'xavier', got {weight_init_std!r}")
-    if not weight_init_std > 0:
-        raise ValueError(f"weight_init_std must be > 0, got {weight_init_std}")
-    return float(weight_init_std)
+__all__ = ["SimpleConvNet", "LeNet5", "AlexNet", "MODELS"]
 
 
 class _Builder:
@@ -50,8 +32,7 @@ class _Builder:
         return self
 
     def _weights(self, shape, fan_in):
-        std = init_std(self.weight_init_std, fan_in)
-        return self.dtype.type(std) * self.rng.standard_normal(shape, dtype=self.dtype)
+        return init_weights(shape, self.weight_init_std, self.rng, self.dtype, fan_in)
 
     def conv(self, filter_num, filter_size, stride=1, pad=0, strict=True):
         C = self.shape[0]
@@ -77,7 +58,7 @@ class SimpleConvNet(Sequential):
         conv_param: dict with ``filter_num`` (30), ``filter_size`` (5), ``pad`` (0),
             ``stride`` (1); missing keys take these defaults.
         hidden_size, output_size: units of the two affine layers.
-        weight_init_std: 0.01 as in the book, or ``"he"`` (see :func:`init_std`).
+        weight_init_std: 0.01 as in the book, or ``"he"`` (see :mod:`cnnlib.init`).
         rng: seed or ``np.random.Generator`` for the initial weights.
         dtype: float32 (train) or float64 (gradient checks).
 

@@ -3,21 +3,20 @@
 For one input image it lists, per layer, the output shape, the number of parameters,
 the multiply-adds (MACs) and the memory of the output activations, then the totals.
 
-Multiply-adds are counted where almost all of the arithmetic is:
+Each layer counts its own multiply-adds (``layer.macs(input_shape)``), where almost
+all of the arithmetic is:
 
 - Convolution: ``FN * OH * OW * (C * FH * FW)``: every output value is a dot product
   of one filter with one window;
 - Affine: ``D * M``.
 
-Pooling, activations and normalization cost a few operations per value, which we
-leave out, as papers usually do.
+Pooling, activations and normalization cost a few operations per value, which they
+leave out (0), as papers usually do.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-
-from .layers import Affine, Convolution
 
 __all__ = ["summary", "Summary", "LayerSummary"]
 
@@ -71,15 +70,6 @@ def _kib(nbytes):
     return f"{nbytes / 1024:,.1f} KiB"
 
 
-def _macs(layer, input_shape, output_shape):
-    if isinstance(layer, Convolution):
-        FN, C, FH, FW = layer.params["W"].shape
-        return FN * output_shape[1] * output_shape[2] * C * FH * FW
-    if isinstance(layer, Affine):
-        return layer.params["W"].size
-    return 0
-
-
 def summary(model, input_shape):
     """Per-layer output shapes, parameters, multiply-adds and activation memory.
 
@@ -100,6 +90,6 @@ def summary(model, input_shape):
         kind = type(layer).__name__
         counts[kind] = counts.get(kind, 0) + 1
         rows.append(LayerSummary(f"{kind}{counts[kind]}", tuple(out), sum(p.size for p in layer.params.values()),
-                                 _macs(layer, shape, out), int(np.prod(out)) * itemsize))
+                                 layer.macs(shape), int(np.prod(out)) * itemsize))
         shape = out
     return Summary(tuple(input_shape), tuple(rows))

@@ -44,6 +44,7 @@ from cnnlib import Sequential, SimpleConvNet, rel_error, summary
 from cnnlib.data import random_shift
 from cnnlib.course.exercises import check, check_function
 from cnnlib.course.filters import layer_outputs
+from cnnlib.init import init_weights
 from cnnlib.layers import Affine, BatchNormalization, Convolution, Layer, Pooling, Relu
 from cnnlib.course.network_widgets import predict_one, prediction_explorer, prediction_text
 from cnnlib.train import Trainer, quick_mode
@@ -257,9 +258,8 @@ for i in [int(wrong[0]), 0] if len(wrong) else [0]:
 
 # %%
 def he_affine(rng, D, M):
-    """An Affine layer (D -> M) with He's initial weights, std sqrt(2 / D)."""
-    W = (np.sqrt(2 / D) * rng.standard_normal((D, M))).astype(np.float32)
-    return Affine(W, np.zeros(M, np.float32))
+    """An Affine layer (D -> M) with He's initial weights, std sqrt(2 / D) (cnnlib.init)."""
+    return Affine(init_weights((D, M), "he", rng), np.zeros(M, np.float32))
 
 
 rng = np.random.default_rng(0)
@@ -417,7 +417,7 @@ def bn_convnet(momentum, seed=0):
     rng = np.random.default_rng(seed)
 
     def he(shape, fan_in):
-        return (np.sqrt(2 / fan_in) * rng.standard_normal(shape)).astype(np.float32)
+        return init_weights(shape, "he", rng, fan_in=fan_in)
 
     def bn(n):
         return BatchNormalization(np.ones(n, np.float32), np.zeros(n, np.float32), momentum=momentum)

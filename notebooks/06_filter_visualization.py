@@ -43,6 +43,7 @@ from cnnlib.data import random_shift
 from cnnlib.course.exercises import check, check_claims, check_function
 from cnnlib.course.filters import (explorer_images, first_layer_maps, layer_outputs, load_pretrained_history,
                             load_pretrained_snapshots, normalize_filters)
+from cnnlib.init import init_weights
 from cnnlib.layers import Affine, Convolution, Pooling, Relu
 from cnnlib.course.network_widgets import filter_figure, filter_view
 from cnnlib.train import Trainer, quick_mode
@@ -336,8 +337,8 @@ for size, (net, history) in size_runs.items():
 
 # %%
 def he(rng, shape, fan_in):
-    """He's initial weights, standard deviation sqrt(2 / fan_in), float32."""
-    return (np.sqrt(2 / fan_in) * rng.standard_normal(shape)).astype(np.float32)
+    """He's initial weights, standard deviation sqrt(2 / fan_in), float32 (cnnlib.init)."""
+    return init_weights(shape, "he", rng, fan_in=fan_in)
 
 
 rng = np.random.default_rng(0)

@@ -96,7 +96,7 @@ def test_col2im_wrong_col_shape():
 def test_non_dividing_stride_in_strict_mode():
     # (28 + 2*1 - 4) = 26 is not a multiple of 3; 28 + 0 - 4 = 24 and 28 + 6 - 4 = 30 are
     expected = (r"\(28 \+ 2\*1 - 4\) = 26 is not divisible by stride = 3.*"
-                r"pad=0 or pad=3 with stride=3, or stride=2 or stride=13 with pad=1.*strict=False")
+                r"pad=0 or pad=3 with stride=3, or stride=2 or stride=1 with pad=1.*strict=False")
     with pytest.raises(ValueError, match=expected):
         Convolution(np.zeros((1, 1, 4, 4)), np.zeros(1), stride=3, pad=1).forward(np.zeros((1, 1, 28, 28)))
     with pytest.raises(ValueError, match=r"= 3 is not divisible by stride = 2"):

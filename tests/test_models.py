@@ -5,7 +5,8 @@ import pytest
 
 from cnnlib import rel_error
 from cnnlib.layers import Convolution, Pooling, Relu, Sigmoid, Tanh
-from cnnlib.models import AlexNet, LeNet5, SimpleConvNet, init_std
+from cnnlib.init import init_std
+from cnnlib.models import AlexNet, LeNet5, SimpleConvNet
 
 RNG = np.random.default_rng(0)
 

@@ -1,7 +1,10 @@
 """summary(): per-layer shapes, parameters and multiply-adds, against figures derived by hand."""
 
 import numpy as np
+import pytest
 
+from cnnlib import Sequential
+from cnnlib.layers import base as layers_base
 from cnnlib.models import AlexNet, LeNet5, SimpleConvNet
 from cnnlib.summary import summary
 
@@ -57,3 +60,31 @@ def test_summary_matches_a_real_forward_pass_and_prints():
         assert x.shape[1:] == row.output_shape
     text = str(s)
     assert "Convolution1" in text and "total" in text and f"{s.total_params:,}" in text
+
+
+# --- the layer contract that summary relies on --------------------------------------------
+
+def test_every_layer_states_its_output_shape_and_macs():
+    from cnnlib import layers
+
+    rng = np.random.default_rng(0)
+    made = [layers.Convolution(rng.standard_normal((4, 3, 3, 3)), np.zeros(4)), layers.Pooling(2, 2, 2),
+            layers.Affine(rng.standard_normal((48, 5)), np.zeros(5)), layers.Flatten(), layers.Relu(),
+            layers.Sigmoid(), layers.Tanh(), layers.Dropout(0.5), layers.BatchNormalization(np.ones(3), np.zeros(3)), layers.LRN()]
+    shapes = {"Convolution": (4, 2, 2), "Pooling": (3, 2, 2), "Affine": (5,), "Flatten": (48,)}
+    for layer in made:
+        shape = (48,) if isinstance(layer, layers.Affine) else (3, 4, 4)
+        assert layer.output_shape(shape) == shapes.get(type(layer).__name__, shape), layer
+        out = layer.forward(rng.standard_normal((2,) + shape))
+        assert out.shape[1:] == layer.output_shape(shape), layer
+    assert made[0].macs((3, 4, 4)) == 4 * 2 * 2 * 27 and made[2].macs((48,)) == 48 * 5
+    assert all(layer.macs((3, 4, 4)) == 0 for layer in made[3:])
+
+
+def test_a_layer_that_does_not_say_its_shape_is_refused():
+    class Halve(layers_base.Layer):   # changes the shape but forgot output_shape
+        def forward(self, x, train=True):
+            return x[:, :, ::2, ::2]
+
+    with pytest.raises(NotImplementedError, match="Halve must define output_shape"):
+        summary(Sequential([Halve()]), (1, 4, 4))

@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from .base import Layer
+from .base import SameShape
 
 __all__ = ["Relu", "Sigmoid", "Tanh"]
 
 
-class Relu(Layer):
+class Relu(SameShape):
     """``max(0, x)``, any shape. Backward passes ``dout`` where ``x > 0``, else 0."""
 
     def forward(self, x, train=True):
@@ -18,7 +18,7 @@ class Relu(Layer):
         return dout * self.mask  # multiplying by a bool mask is ~20x faster than np.where
 
 
-class Sigmoid(Layer):
+class Sigmoid(SameShape):
     """``1 / (1 + exp(-x))``, any shape. Backward: ``dout * y * (1 - y)``."""
 
     def forward(self, x, train=True):
@@ -30,7 +30,7 @@ class Sigmoid(Layer):
         return dout * self.out * (1 - self.out)
 
 
-class Tanh(Layer):
+class Tanh(SameShape):
     """``tanh(x)``, any shape. Backward: ``dout * (1 - y**2)``."""
 
     def forward(self, x, train=True):

@@ -6,15 +6,22 @@ A layer is an object with
   BatchNormalization; the others ignore it),
 - ``backward(dout)`` -> ``dx``, the gradient of the loss with respect to ``x``, after
   filling ``self.grads`` with the gradients of ``self.params``,
+- ``output_shape(input_shape)`` -> the shape of one sample's output (no batch axis);
+  a layer that changes the shape must say how, so the base class has no default;
+  element-wise layers inherit :class:`SameShape`,
+- ``macs(input_shape)`` -> the multiply-adds one sample costs (:func:`cnnlib.summary`
+  counts them; the default 0 is for layers whose few operations per value papers leave out),
 - ``params`` and ``grads``: dicts keyed ``"W"``, ``"b"`` (``"gamma"``, ``"beta"`` for
   batch normalization), empty for layers without parameters.
 
-No layer mutates the arrays passed to it.
+The loss layer (:class:`~cnnlib.layers.SoftmaxWithLoss`) is the one exception: its
+``forward(x, t)`` also takes the labels and returns a number, and its ``backward(dout=1)``
+starts the chain. No layer mutates the arrays passed to it.
 """
 
 import numpy as np
 
-__all__ = ["Layer", "check_ndim"]
+__all__ = ["Layer", "SameShape", "check_ndim"]
 
 
 class Layer:
@@ -33,7 +40,12 @@ class Layer:
 
     def output_shape(self, input_shape):
         """Shape of one sample's output for one sample's input shape (no batch axis)."""
-        return tuple(input_shape)
+        raise NotImplementedError(f"{type(self).__name__} must define output_shape(input_shape) "
+                                  f"(or inherit SameShape if its output has the input's shape)")
+
+    def macs(self, input_shape):
+        """Multiply-adds for one sample of shape ``input_shape``: 0 unless the layer says otherwise."""
+        return 0
 
     def __repr__(self):
         shapes = ", ".join(f"{k}={v.shape}" for k, v in self.params.items())
@@ -48,3 +60,10 @@ def check_ndim(x, ndims, name="x", layout=None):
         want = " or ".join(str(n) for n in ndims)
         extra = f" {layout}" if layout else ""
         raise ValueError(f"{name} must have {want} dimensions{extra}, got shape {x.shape}")
+
+
+class SameShape(Layer):
+    """A layer whose output has its input's shape (activations, Dropout, normalization)."""
+
+    def output_shape(self, input_shape):
+        return tuple(input_shape)

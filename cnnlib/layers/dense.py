@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import Layer, check_ndim
+from .base import Layer, SameShape, check_ndim
 
 __all__ = ["Affine", "Flatten", "Dropout"]
 
@@ -34,6 +34,10 @@ class Affine(Layer):
                              f"got input shape {tuple(input_shape)} = {int(np.prod(input_shape))} features")
         return (self.params["W"].shape[1],)
 
+    def macs(self, input_shape):
+        """D * M multiply-adds per sample: each output is one row of x times one column of W."""
+        return self.params["W"].size
+
     def forward(self, x, train=True):
         self.x_shape = x.shape
         N = x.shape[0]
@@ -61,7 +65,7 @@ class Flatten(Layer):
         return dout.reshape(self.x_shape)
 
 
-class Dropout(Layer):
+class Dropout(SameShape):
     """Inverted dropout: during training zero each unit with probability ``ratio`` and
     scale the survivors by ``1 / (1 - ratio)``, so that at inference (``train=False``)
     the layer is the identity.

@@ -37,10 +37,13 @@ def cross_entropy_error(y, t):
 
 
 class SoftmaxWithLoss(Layer):
-    """Softmax followed by mean cross-entropy.
+    """Softmax followed by mean cross-entropy: the last layer of a network.
 
+    Unlike the other layers (see :mod:`cnnlib.layers.base`), it takes the labels too:
     ``forward(x, t)``: scores ``x`` (N, K), labels ``t`` as integers (N,) or one-hot (N, K);
-    returns the scalar loss. ``backward(dout=1)`` returns ``dx = dout * (softmax(x) - onehot(t)) / N``.
+    returns the scalar loss. ``backward(dout=1)`` starts backpropagation: it returns
+    ``dx = dout * (softmax(x) - onehot(t)) / N``. A network keeps it apart from its
+    ``layers``, as ``last_layer`` (the book's name).
     """
 
     def forward(self, x, t):
@@ -52,6 +55,10 @@ class SoftmaxWithLoss(Layer):
         log_y = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         self.y = np.exp(log_y)
         return float(-log_y[np.arange(N), self.labels].mean())
+
+    def output_shape(self, input_shape):
+        """() : one number, the loss."""
+        return ()
 
     def backward(self, dout=1.0):
         N = self.y.shape[0]

@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from .base import Layer, check_ndim
+from .base import SameShape, check_ndim
 
 __all__ = ["BatchNormalization", "LRN"]
 
 
-class BatchNormalization(Layer):
+class BatchNormalization(SameShape):
     """Batch normalization (Ioffe & Szegedy, 2015) for dense (N, D) or conv (N, C, H, W) input.
 
     For conv input the statistics are per channel, over N, H and W. Training uses the
@@ -100,7 +100,7 @@ def _channel_window_sum(a, n):
     return sum(padded[:, i:i + C] for i in range(n))
 
 
-class LRN(Layer):
+class LRN(SameShape):
     """Local response normalization across channels (Krizhevsky et al., 2012, section 3.3).
 
     ``b[c] = a[c] / (k + alpha * sum(a[j]**2 for j in c-n//2 .. c+n//2)) ** beta``
