@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -57,3 +58,69 @@ def test_errors_are_one_line_not_a_traceback(tmp_path):
         run = subprocess.run([sys.executable, "-m", "cnnlib.train", *args], capture_output=True, text=True)
         assert run.returncode == 2, run.stderr
         assert message in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+
+def test_every_flag_is_checked_before_training(tmp_path, capsys):
+    out = str(tmp_path / "a.npz")
+    (tmp_path / "folder.npz").mkdir()
+    cases = [
+        (["--augment", "100"], "--augment: must be >= 0 and <= 13, got 100"),
+        (["--epochs", "-1"], "--epochs: must be >= 0, got -1"),
+        (["--batch-size", "0"], "--batch-size: must be >= 1, got 0"),
+        (["--lr", "inf"], "--lr: must be a finite number > 0, got inf"),
+        (["--lr", "abc"], "--lr: must be a number, got 'abc'"),
+        (["--weight-init", "-0.01"], "--weight-init: must be a number > 0"),
+    ]
+    for args, message in cases:
+        with pytest.raises(SystemExit) as exit_info:
+            main([*args, "--out", out])
+        assert exit_info.value.code == 2 and message in capsys.readouterr().err, args
+    later = [
+        (["--epochs", "2", "--snapshot-epochs", "0,99", "--out", out], "--snapshot-epochs must lie in 0..2 (--epochs 2), got [99]"),
+        (["--epochs", "1", "--snapshot-params", "W9", "--snapshot-epochs", "1", "--out", out], "--snapshot-params ['W9']"),
+        (["--epochs", "1", "--out", str(tmp_path / "folder.npz")], "would write over a folder"),
+        (["--model", "lenet5", "--weight-init", "he", "--out", out], "--weight-init applies to --model simpleconvnet only"),
+    ]
+    for args, message in later:
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+    assert not any(tmp_path.glob("a*")), "nothing is written when a flag is wrong"
+
+
+def test_lr_defaults_to_the_optimizers_own(tmp_path, monkeypatch):
+    seen = {}
+
+    def record(network, *args, **kwargs):
+        seen.update(kwargs)
+        raise KeyboardInterrupt  # stop before training
+
+    monkeypatch.setattr("cnnlib.train.cli.Trainer", record)
+    for optimizer in ("sgd", "adam"):
+        assert main(["--optimizer", optimizer, "--out", str(tmp_path / "a.npz"), "--epochs", "0"]) == 130
+        assert seen["lr"] is None and seen["optimizer"] == optimizer   # the Trainer then takes the optimizer's default
+
+
+def test_a_bug_keeps_its_traceback(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug, not a user's mistake")
+
+    monkeypatch.setattr("cnnlib.train.cli.Trainer", broken)
+    with pytest.raises(ZeroDivisionError):
+        main(["--out", str(tmp_path / "a.npz"), "--epochs", "0"])
+
+
+def test_interrupt_reports_what_was_written(tmp_path, monkeypatch, capsys):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cnnlib.train.cli.save_text", interrupt)   # Ctrl-C while the history is written
+    out = tmp_path / "a.npz"
+    assert main(["--out", str(out), "--epochs", "0", "--data", "embedded"]) == 130
+    assert f"interrupted: wrote {out}" in capsys.readouterr().err and out.exists()
+
+
+def test_the_installed_command(tmp_path):
+    script = Path(sys.executable).with_name("cnnlib-train")
+    run = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+    assert run.returncode == 0 and "--snapshot-epochs" in run.stdout
