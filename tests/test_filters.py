@@ -1,11 +1,14 @@
 """cnnlib.course.filters: snapshots on disk, the shipped snapshots, per-filter normalization, feature maps."""
 
+import json
+
 import numpy as np
 import pytest
 
 from cnnlib import SimpleConvNet
 from cnnlib.course.filters import (explorer_images, first_layer_maps, layer_outputs, load_pretrained_history,
-                            load_pretrained_snapshots, load_snapshots, normalize_filters)
+                                   load_pretrained_snapshots, load_snapshots, normalize_filters)
+from cnnlib.course.make_snapshots import train_snapshots
 from cnnlib.io import save_npz
 from cnnlib.layers import Convolution
 from cnnlib.train import Trainer
@@ -97,3 +100,17 @@ def test_explorer_images_are_ten_digits_and_a_photo():
         assert image.dtype == np.float32 and image.ndim == 2
         assert 0 <= image.min() and image.max() <= 1
     assert len(explorer_images(photo=False)) == 10
+
+
+def test_shipped_snapshots_match_what_the_library_trains(tmp_path, monkeypatch):
+    # the first epoch of the script that made them (cnnlib.course.make_snapshots), a second
+    # of training: a change that moves training's numbers fails here until the script is
+    # run again (float32 round-off between CPUs stays far below the tolerance)
+    monkeypatch.setenv("CNNLIB_DATA_DIR", str(tmp_path / "cache"))
+    snapshots_path, history_path = train_snapshots(tmp_path, epochs=1)
+    ours, shipped = load_snapshots(snapshots_path), load_pretrained_snapshots()
+    np.testing.assert_array_equal(ours[0]["W1"], shipped[0]["W1"])   # the same initial weights
+    np.testing.assert_allclose(ours[1]["W1"], shipped[1]["W1"], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(ours[1]["b1"], shipped[1]["b1"], rtol=0, atol=1e-5)
+    history = json.loads(history_path.read_text())
+    assert history["loss"] == pytest.approx(load_pretrained_history()["loss"][:40], abs=1e-4)
