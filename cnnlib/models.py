@@ -11,7 +11,6 @@ import numpy as np
 from .init import init_weights
 from .layers import LRN, Affine, Convolution, Dropout, Flatten, Pooling, Relu, Sigmoid, Tanh
 from .network import Sequential
-from .sizes import conv_output_size
 
 __all__ = ["SimpleConvNet", "LeNet5", "AlexNet", "MODELS"]
 
