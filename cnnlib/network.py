@@ -22,12 +22,12 @@ class Sequential:
 
     Args:
         layers: list of layers, applied in order.
-        loss_layer: the last layer, default ``SoftmaxWithLoss()``.
+        last_layer: the loss layer after ``layers``, default ``SoftmaxWithLoss()`` (the book's name).
     """
 
-    def __init__(self, layers, loss_layer=None):
+    def __init__(self, layers, last_layer=None):
         self.layers = list(layers)
-        self.last_layer = loss_layer if loss_layer is not None else SoftmaxWithLoss()
+        self.last_layer = last_layer if last_layer is not None else SoftmaxWithLoss()
         self._names = []  # (layer, its key, the network's key), e.g. (conv, "W", "W1")
         index = 0
         for layer in self.layers:

@@ -191,11 +191,11 @@ def test_dropout_gradient_check():
 
 def test_softmax_loss_by_hand():
     # equal scores: each class has probability 1/3, loss ln 3
-    loss_layer = SoftmaxWithLoss()
+    loss = SoftmaxWithLoss()
     x = np.zeros((2, 3))
     t = np.array([0, 2])
-    assert loss_layer.forward(x, t) == pytest.approx(np.log(3.0), rel=1e-15)
-    dx = loss_layer.backward()
+    assert loss.forward(x, t) == pytest.approx(np.log(3.0), rel=1e-15)
+    dx = loss.backward()
     # (softmax - onehot) / N
     np.testing.assert_allclose(dx, [[-1 / 3, 1 / 6, 1 / 6], [1 / 6, 1 / 6, -1 / 3]], rtol=1e-14)
 
@@ -203,9 +203,9 @@ def test_softmax_loss_by_hand():
 def test_softmax_loss_second_example():
     # scores (ln 1, ln 2, ln 5): probabilities 1/8, 2/8, 5/8
     x = np.log(np.array([[1.0, 2.0, 5.0]]))
-    loss_layer = SoftmaxWithLoss()
-    assert loss_layer.forward(x, np.array([2])) == pytest.approx(-np.log(5 / 8), rel=1e-14)
-    np.testing.assert_allclose(loss_layer.backward(2.0), 2.0 * np.array([[1 / 8, 2 / 8, -3 / 8]]), rtol=1e-14)
+    loss = SoftmaxWithLoss()
+    assert loss.forward(x, np.array([2])) == pytest.approx(-np.log(5 / 8), rel=1e-14)
+    np.testing.assert_allclose(loss.backward(2.0), 2.0 * np.array([[1 / 8, 2 / 8, -3 / 8]]), rtol=1e-14)
 
 
 def test_integer_and_one_hot_labels_agree():
@@ -219,14 +219,14 @@ def test_integer_and_one_hot_labels_agree():
 
 
 def test_softmax_loss_is_stable_for_huge_scores():
-    loss_layer = SoftmaxWithLoss()
+    loss = SoftmaxWithLoss()
     x = np.array([[1000.0, 0.0, -1000.0], [1000.0, 1000.0, 1000.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow, no log(0)
-        loss_right = loss_layer.forward(x[:1], np.array([0]))
-        loss_wrong = loss_layer.forward(x[:1], np.array([1]))
-        loss_tie = loss_layer.forward(x[1:], np.array([2]))
-        dx = loss_layer.backward()
+        loss_right = loss.forward(x[:1], np.array([0]))
+        loss_wrong = loss.forward(x[:1], np.array([1]))
+        loss_tie = loss.forward(x[1:], np.array([2]))
+        dx = loss.backward()
     assert loss_right == pytest.approx(0.0, abs=1e-300)
     assert loss_wrong == pytest.approx(1000.0, rel=1e-15)  # -log(e^0 / e^1000): the real value, not log(1e-12)
     assert loss_tie == pytest.approx(np.log(3.0), rel=1e-15)
@@ -237,10 +237,10 @@ def test_softmax_loss_gradient_check():
     rng = np.random.default_rng(12)
     x = rng.standard_normal((4, 5))
     t = np.array([4, 0, 2, 2])
-    loss_layer = SoftmaxWithLoss()
-    loss_layer.forward(x, t)
-    dx = loss_layer.backward()
-    num = numerical_gradient(lambda: loss_layer.forward(x, t), x)
+    loss = SoftmaxWithLoss()
+    loss.forward(x, t)
+    dx = loss.backward()
+    num = numerical_gradient(lambda: loss.forward(x, t), x)
     assert rel_error(dx, num) < GRAD_TOL
 
 
@@ -280,9 +280,9 @@ def test_softmax_loss_does_not_mutate():
     x = np.random.default_rng(14).standard_normal((3, 4))
     t = np.array([0, 1, 3])
     x_before, t_before = x.copy(), t.copy()
-    loss_layer = SoftmaxWithLoss()
-    loss_layer.forward(x, t)
-    loss_layer.backward()
+    loss = SoftmaxWithLoss()
+    loss.forward(x, t)
+    loss.backward()
     np.testing.assert_array_equal(x, x_before)
     np.testing.assert_array_equal(t, t_before)
 
@@ -300,6 +300,6 @@ def test_float32_in_float32_out(name):
 
 
 def test_softmax_loss_float32():
-    loss_layer = SoftmaxWithLoss()
-    loss_layer.forward(np.zeros((2, 3), dtype=np.float32), np.array([0, 1]))
-    assert loss_layer.backward().dtype == np.float32
+    loss = SoftmaxWithLoss()
+    loss.forward(np.zeros((2, 3), dtype=np.float32), np.array([0, 1]))
+    assert loss.backward().dtype == np.float32

@@ -133,8 +133,8 @@ def explorer_images(photo=True):
     """Inputs for the learned-filter explorer, quick to load.
 
     Ten MNIST test digits (one of each class, from the embedded split's test set,
-    shipped in ``cnnlib/course/pretrained/digits.npz``, CC BY-SA 3.0) and, if ``photo`` and
-    scikit-learn are available, a 64x64 gray crop of the "china" photo.
+    shipped in ``cnnlib/course/pretrained/digits.npz``, CC BY-SA 3.0) and, if ``photo``, a
+    64x64 gray crop of the "china" photograph (shipped in ``cnnlib/data/embedded/``).
 
     Returns:
         list of ``(label, image)`` with ``image`` float32 (H, W) in [0, 1].
@@ -143,10 +143,7 @@ def explorer_images(photo=True):
     images = [(f"digit {int(t)} (test image {int(i)})", x.astype(np.float32) / 255)
               for x, t, i in zip(data["x"], data["t"], data["index"])]
     if photo:
-        try:
-            from ..data import sample_image
+        from ..data import sample_image
 
-            images.append(("photo (china, 64x64 gray)", sample_image("china", gray=True, size=64)))
-        except ImportError:  # scikit-learn or Pillow missing: digits only
-            pass
+        images.append(("photo (china, 64x64 gray)", sample_image("china", gray=True, size=64)))
     return images

@@ -28,5 +28,5 @@ def random_shift(x, max_shift, rng):
     k = max_shift
     padded = np.pad(x, ((0, 0), (0, 0), (k, k), (k, k)))
     crops = sliding_window_view(padded, (H, W), axis=(2, 3))  # (N, C, 2k+1, 2k+1, H, W), a view
-    dy, dx = rng.integers(0, 2 * k + 1, size=(2, N))
-    return crops[np.arange(N), :, dy, dx]                      # (N, C, H, W): one crop per image
+    rows, cols = rng.integers(0, 2 * k + 1, size=(2, N))       # where each crop starts: a shift of k - start
+    return crops[np.arange(N), :, rows, cols]                  # (N, C, H, W): one crop per image
