@@ -38,10 +38,10 @@ import numpy as np
 
 import cnnlib
 from cnnlib.course.exercises import check, check_claims, check_function
-from cnnlib.layers import Convolution
-from cnnlib.sizes import size_report
 from cnnlib.course.viz import draw_matrix, draw_padded_grid, plot_output_size
 from cnnlib.course.widgets import explain_output_size, output_size_explorer
+from cnnlib.layers import Convolution
+from cnnlib.sizes import size_report
 
 plt.rcParams["figure.dpi"] = 72
 

@@ -40,10 +40,10 @@ import numpy as np
 import cnnlib
 from cnnlib import col2im, im2col
 from cnnlib.course.exercises import check, check_function
-from cnnlib.im2col import windows
-from cnnlib.reference import im2col_book
-from cnnlib.layers import Convolution
 from cnnlib.course.viz import draw_matrix
+from cnnlib.im2col import windows
+from cnnlib.layers import Convolution
+from cnnlib.reference import im2col_book
 
 plt.rcParams["figure.dpi"] = 72
 rng = np.random.default_rng(0)

@@ -34,10 +34,10 @@ import numpy as np
 
 import cnnlib
 from cnnlib import check_layer, col2im, im2col, numerical_gradient, rel_error
-from cnnlib.data import load_mnist, sample_image
 from cnnlib.course.exercises import check, check_claims, check_function
-from cnnlib.layers import Convolution
 from cnnlib.course.viz import draw_matrix, show_images
+from cnnlib.data import load_mnist, sample_image
+from cnnlib.layers import Convolution
 
 plt.rcParams["figure.dpi"] = 72
 rng = np.random.default_rng(0)

@@ -36,10 +36,10 @@ import numpy as np
 
 import cnnlib
 from cnnlib import check_layer, col2im, im2col
-from cnnlib.data import load_mnist
 from cnnlib.course.exercises import check, check_function
-from cnnlib.layers import Convolution, Pooling
 from cnnlib.course.viz import draw_matrix
+from cnnlib.data import load_mnist
+from cnnlib.layers import Convolution, Pooling
 
 plt.rcParams["figure.dpi"] = 72
 rng = np.random.default_rng(0)

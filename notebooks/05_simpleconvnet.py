@@ -41,14 +41,14 @@ import numpy as np
 
 import cnnlib
 from cnnlib import Sequential, SimpleConvNet, rel_error, summary
-from cnnlib.data import random_shift
 from cnnlib.course.exercises import check, check_function
 from cnnlib.course.filters import layer_outputs
+from cnnlib.course.network_widgets import predict_one, prediction_explorer, prediction_text
+from cnnlib.course.viz import draw_matrix, show_images
+from cnnlib.data import random_shift
 from cnnlib.init import init_weights
 from cnnlib.layers import Affine, BatchNormalization, Convolution, Layer, Pooling, Relu
-from cnnlib.course.network_widgets import predict_one, prediction_explorer, prediction_text
 from cnnlib.train import Trainer, quick_mode
-from cnnlib.course.viz import draw_matrix, show_images
 
 plt.rcParams["figure.dpi"] = 72
 QUICK = quick_mode("2 epochs per run")  # CNNLIB_QUICK=1, set by CI: fewer epochs, same code

@@ -39,15 +39,15 @@ import numpy as np
 
 import cnnlib
 from cnnlib import Sequential, SimpleConvNet, summary
-from cnnlib.data import random_shift
 from cnnlib.course.exercises import check, check_claims, check_function
 from cnnlib.course.filters import (explorer_images, first_layer_maps, layer_outputs, load_pretrained_history,
-                            load_pretrained_snapshots, normalize_filters)
+                                   load_pretrained_snapshots, normalize_filters)
+from cnnlib.course.network_widgets import filter_figure, filter_view
+from cnnlib.course.viz import show_images
+from cnnlib.data import random_shift
 from cnnlib.init import init_weights
 from cnnlib.layers import Affine, Convolution, Pooling, Relu
-from cnnlib.course.network_widgets import filter_figure, filter_view
 from cnnlib.train import Trainer, quick_mode
-from cnnlib.course.viz import show_images
 
 plt.rcParams["figure.dpi"] = 72
 QUICK = quick_mode()  # CNNLIB_QUICK=1, set by CI: fewer epochs, same code

@@ -42,8 +42,8 @@ import numpy as np
 
 import cnnlib
 from cnnlib import AlexNet, LeNet5, summary
-from cnnlib.data import DataUnavailableError
 from cnnlib.course.exercises import check, check_function
+from cnnlib.data import DataUnavailableError
 from cnnlib.layers import LRN, Dropout, Pooling
 from cnnlib.train import Trainer, quick_mode
 
