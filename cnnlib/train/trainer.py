@@ -14,6 +14,7 @@ import numpy as np
 
 from ..data.augment import random_shift
 from ..io import load_npz, save_npz
+from ..network import MODEL_KEY, model_description
 from ..optim import OPTIMIZERS, Optimizer
 from .plots import LivePlot
 
@@ -151,6 +152,8 @@ class Trainer:
     def checkpoint(self):
         """Everything needed to resume, as a flat dict of arrays (no pickles)."""
         arrays = {f"param/{k}": v for k, v in {**self.network.params, **self.network.buffers}.items()}
+        # which network: load_checkpoint (through set_params) refuses another one
+        arrays[f"param/{MODEL_KEY}"] = np.array(json.dumps(model_description(self.network)))
         arrays.update({f"optim/{k}": v for k, v in self.optimizer.state_dict().items()})
         arrays.update({f"history/{k}": np.array(v, dtype=np.float64) for k, v in self.history.items()})
         for epoch, params in self.snapshots.items():
