@@ -36,7 +36,7 @@ the exercise checks, and the shipped filter snapshots.
 Where new things go: a layer in ``layers/`` (a class with ``forward``, ``backward``,
 ``output_shape`` and, if it computes, ``macs``; a gradient check in ``tests/``); a data
 set in ``data/``; a widget in ``course/``; a notebook in ``notebooks/`` (numbered, paired
-with a ``.py`` by jupytext). ``import cnnlib`` loads NumPy only: pooch, tqdm, matplotlib,
+with a ``.py`` by jupytext). ``import cnnlib`` loads NumPy only: tqdm, matplotlib,
 ipywidgets and Pillow load when something needs them.
 """
 

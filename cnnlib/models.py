@@ -4,6 +4,10 @@ Each is a :class:`cnnlib.Sequential`, so each has the book's API: ``params``,
 ``predict``, ``loss``, ``accuracy``, ``gradient``, ``save_params``, ``load_params``.
 Weights are drawn from ``rng`` (a seed or ``np.random.Generator``) in ``dtype``
 (float32 to train, float64 to check gradients).
+
+Each records ``config``, the constructor arguments that decide its architecture (not
+``rng`` or ``dtype``); ``save_params`` stores it with the weights, and ``load_params``
+refuses weights of another model or configuration even when the shapes match.
 """
 
 import numpy as np
@@ -75,6 +79,9 @@ class SimpleConvNet(Sequential):
             raise ValueError(f"conv_param has unknown keys {sorted(unknown)}; "
                              f"expected filter_num, filter_size, pad, stride")
         self.conv_param = p
+        # what decides the architecture (not rng, dtype, init): saved with the weights
+        self.config = {"input_dim": list(input_dim), "conv_param": p, "hidden_size": hidden_size,
+                       "output_size": output_size}
         b = _Builder(input_dim, rng, dtype, weight_init_std)
         b.conv(p["filter_num"], p["filter_size"], p["stride"], p["pad"], strict=False).add(Relu())
         if min(b.shape[1:]) < 2:
@@ -106,6 +113,8 @@ class LeNet5(Sequential):
             raise ValueError(f"activation must be 'tanh', 'sigmoid' or 'relu', got {activation!r}")
         pool_mode = "average" if variant == "classic" else "max"
         self.variant, self.activation = variant, activation
+        self.config = {"variant": variant, "activation": activation, "input_dim": list(input_dim),
+                       "output_size": output_size}
         b = _Builder(input_dim, rng, dtype, "xavier" if act is not Relu else "he")
         b.conv(6, 5, pad=2).add(act()).pool(2, 2, pool_mode)      # C1, S2: 32 -> 28 -> 14
         b.conv(16, 5).add(act()).pool(2, 2, pool_mode)            # C3, S4: 14 -> 10 -> 5
@@ -134,7 +143,10 @@ class AlexNet(Sequential):
         if variant not in ("full", "small"):
             raise ValueError(f"variant must be 'full' or 'small', got {variant!r}")
         self.variant = variant
-        if variant == "full":
+        full = variant == "full"
+        self.config = {"variant": variant, "input_dim": list(input_dim or ((3, 227, 227) if full else (1, 28, 28))),
+                       "output_size": output_size or (1000 if full else 10), **({} if full else {"width": width})}
+        if full:
             b = _Builder(input_dim or (3, 227, 227), rng, dtype, "he")
             b.conv(96, 11, stride=4).add(Relu()).add(LRN()).pool(3, 2)
             b.conv(256, 5, pad=2).add(Relu()).add(LRN()).pool(3, 2)

@@ -8,13 +8,47 @@ The arrays in ``params`` *are* the layers' arrays: an optimizer that updates
 ``params`` in place updates the layers.
 """
 
+import json
+
 import numpy as np
 
 from .gradcheck import numerical_gradient as _numerical_gradient
 from .io import load_npz, save_npz
 from .layers import SoftmaxWithLoss
 
-__all__ = ["Sequential"]
+__all__ = ["Sequential", "MODEL_KEY", "model_description"]
+
+MODEL_KEY = "__model__"  # the .npz entry that says which network the weights belong to
+
+
+def _json_value(value):
+    return value.item() if hasattr(value, "item") else str(value)  # NumPy numbers in a config
+
+
+def model_description(net):
+    """What a weights file records about its network (JSON-friendly): the class, its
+    constructor configuration (``net.config``, set by the models) and the layer types."""
+    config = getattr(net, "config", None)
+    return {"format": 1, "model": type(net).__name__,
+            "config": json.loads(json.dumps(config, default=_json_value)) if config is not None else None,
+            "layers": [type(layer).__name__ for layer in net.layers] + [type(net.last_layer).__name__]}
+
+
+def _model_name(d):
+    if d.get("config") is not None:
+        return f"{d['model']}(" + ", ".join(f"{k}={v!r}" for k, v in d["config"].items()) + ")"
+    return f"{d['model']}([{', '.join(d.get('layers', []))}])"
+
+
+def _read_description(value, source):
+    try:
+        d = json.loads(str(value))
+        if not isinstance(d, dict) or not isinstance(d.get("model"), str):
+            raise ValueError("not a dict with a 'model' name")
+    except ValueError as err:
+        raise ValueError(f"{source}: its {MODEL_KEY} entry should say which network the weights belong "
+                         f"to (JSON), but it cannot be read ({err})") from err
+    return d
 
 
 class Sequential:
@@ -70,6 +104,9 @@ class Sequential:
         """Fraction of correct predictions, computed ``batch_size`` images at a time."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got batch_size = {batch_size}")
+        if len(x) == 0:
+            raise ValueError(f"the accuracy of 0 images is undefined: x has shape {np.shape(x)}; "
+                             f"pass at least one image")
         t = np.asarray(t)
         if t.ndim != 1:
             t = t.argmax(axis=1)
@@ -78,7 +115,7 @@ class Sequential:
         correct = 0
         for i in range(0, len(x), batch_size):
             correct += int(np.sum(self.predict(x[i:i + batch_size]).argmax(axis=1) == t[i:i + batch_size]))
-        return correct / len(x) if len(x) else 0.0
+        return correct / len(x)
 
     def loss_and_gradient(self, x, t):
         """Forward in training mode, then backprop. Returns ``(loss, grads)``, grads keyed like ``params``."""
@@ -108,21 +145,44 @@ class Sequential:
         return grads
 
     def save_params(self, path, overwrite=False):
-        """Save parameters and buffers to an ``.npz`` file, atomically.
+        """Save parameters and buffers to an ``.npz`` file, atomically, with the entry
+        ``MODEL_KEY`` (a JSON string, no pickle) naming the model, its constructor
+        configuration and its layers, so that the weights never load into another network.
 
         Raises ``FileExistsError`` if the file exists, unless ``overwrite=True``.
         """
-        return save_npz(path, {**self.params, **self.buffers}, overwrite=overwrite)
+        description = np.array(json.dumps(model_description(self)))
+        return save_npz(path, {**self.params, **self.buffers, MODEL_KEY: description}, overwrite=overwrite)
 
     def load_params(self, path):
         """Load what :meth:`save_params` wrote (pickles refused), into the existing arrays.
 
-        Raises ``ValueError`` naming every missing, unexpected or mis-shaped entry.
+        All or nothing: everything is checked before the network changes. Raises
+        ``ValueError`` when the file belongs to another model or configuration (naming
+        both), and naming every missing, unexpected, mis-shaped or non-finite entry. A file
+        written before weights files recorded their model loads by names and shapes (said
+        in one printed line).
         """
-        self.set_params(load_npz(path), source=str(path))
+        arrays = load_npz(path)
+        if MODEL_KEY not in arrays:
+            print(f"cnnlib: {path} does not say which network it belongs to (saved before cnnlib "
+                  f"recorded it); loading it by names and shapes only")
+        self.set_params(arrays, source=str(path))
 
     def set_params(self, arrays, source="the given arrays"):
-        """Copy ``arrays`` (name -> array) into the network's parameters and buffers, checked."""
+        """Copy ``arrays`` (name -> array) into the network's parameters and buffers.
+
+        All or nothing: names, shapes, dtypes (real numbers), finiteness, and the model
+        description under ``MODEL_KEY`` if present are all checked first; a ``ValueError``
+        lists every problem and leaves the network unchanged.
+        """
+        arrays = dict(arrays)
+        if MODEL_KEY in arrays:
+            theirs, ours = _read_description(arrays.pop(MODEL_KEY), source), model_description(self)
+            if any(theirs.get(k) != ours[k] for k in ("model", "config", "layers")):
+                raise ValueError(f"{source} holds the weights of {_model_name(theirs)}, but this network is "
+                                 f"{_model_name(ours)}: even where the shapes match, the networks differ; "
+                                 f"build {_model_name(theirs)} to load them")
         own = {**self.params, **self.buffers}
         problems = []
         missing = sorted(set(own) - set(arrays))
@@ -131,12 +191,22 @@ class Sequential:
             problems.append(f"missing {missing}")
         if unexpected:
             problems.append(f"unexpected {unexpected}")
+        converted = {}
         for key in sorted(set(own) & set(arrays)):
-            if own[key].shape != arrays[key].shape:
-                problems.append(f"{key} has shape {arrays[key].shape}, the network expects {own[key].shape}")
+            value = np.asarray(arrays[key])
+            if value.dtype.kind not in "iuf":
+                problems.append(f"{key} holds {value.dtype} values, not real numbers")
+            elif own[key].shape != value.shape:
+                problems.append(f"{key} has shape {value.shape}, the network expects {own[key].shape}")
+            else:
+                with np.errstate(over="ignore"):
+                    converted[key] = value.astype(own[key].dtype)
+                bad = converted[key].size - int(np.isfinite(converted[key]).sum())
+                if bad:
+                    problems.append(f"{key} holds {bad} values that are NaN or infinite (in {own[key].dtype})")
         if problems:
             raise ValueError(f"{source} does not match this network: " + "; ".join(problems))
-        for key, value in arrays.items():
+        for key, value in converted.items():
             own[key][...] = value  # in place: optimizers and layers keep their references
 
     def __repr__(self):

@@ -9,9 +9,22 @@ Each optimizer's state (velocities, moments, step count) can be saved with
 ``load_state_dict(state)``, so that training can resume exactly.
 """
 
+import math
+
 import numpy as np
 
 __all__ = ["SGD", "Momentum", "AdaGrad", "Adam", "OPTIMIZERS"]
+
+
+def _number(name, value, rule):
+    """``value`` as a float if it is a finite number obeying ``rule`` ("> 0" or "in [0, 1)")."""
+    short = name.split(" ")[0]
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {short} = {value!r} ({type(value).__name__})")
+    ok = value > 0 if rule == "> 0" else 0 <= value < 1
+    if not (math.isfinite(value) and ok):
+        raise ValueError(f"{name} must be a finite number {rule}, got {short} = {value}")
+    return float(value)
 
 
 class Optimizer:
@@ -20,9 +33,7 @@ class Optimizer:
     slots = ()
 
     def __init__(self, lr):
-        if not lr > 0:
-            raise ValueError(f"lr (learning rate) must be > 0, got lr = {lr}")
-        self.lr = lr
+        self.lr = _number("lr (learning rate)", lr, "> 0")
         self.state = {slot: {} for slot in self.slots}
         self.t = 0  # number of updates so far
 
@@ -30,6 +41,20 @@ class Optimizer:
         if key not in self.state[slot]:
             self.state[slot][key] = np.zeros_like(like)
         return self.state[slot][key]
+
+    def _check(self, params, grads):
+        """Before any change: every gradient has a parameter of exactly its shape (no broadcasting)."""
+        for key, g in grads.items():
+            if key not in params:
+                raise ValueError(f"grads[{key!r}] has no parameter params[{key!r}]; params has {sorted(params)}")
+            if np.shape(g) != np.shape(params[key]):
+                raise ValueError(f"grads[{key!r}] has shape {np.shape(g)} but params[{key!r}] has shape "
+                                 f"{np.shape(params[key])}; a gradient must have its parameter's shape")
+            for slot in self.slots:
+                state = self.state[slot].get(key)
+                if state is not None and state.shape != np.shape(g):
+                    raise ValueError(f"{type(self).__name__} state {slot}/{key} has shape {state.shape} but "
+                                     f"params[{key!r}] has shape {np.shape(g)}: was the state loaded from another network?")
 
     def update(self, params, grads):
         raise NotImplementedError
@@ -61,6 +86,7 @@ class SGD(Optimizer):
         super().__init__(lr)
 
     def update(self, params, grads):
+        self._check(params, grads)
         self.t += 1
         for key, g in grads.items():
             params[key] -= self.lr * g
@@ -73,9 +99,10 @@ class Momentum(Optimizer):
 
     def __init__(self, lr=0.01, momentum=0.9):
         super().__init__(lr)
-        self.momentum = momentum
+        self.momentum = _number("momentum", momentum, "in [0, 1)")
 
     def update(self, params, grads):
+        self._check(params, grads)
         self.t += 1
         for key, g in grads.items():
             v = self._slot("v", key, g)
@@ -91,9 +118,10 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr=0.01, eps=1e-7):
         super().__init__(lr)
-        self.eps = eps
+        self.eps = _number("eps", eps, "> 0")
 
     def update(self, params, grads):
+        self._check(params, grads)
         self.t += 1
         for key, g in grads.items():
             h = self._slot("h", key, g)
@@ -112,9 +140,11 @@ class Adam(Optimizer):
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-7):
         super().__init__(lr)
-        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.beta1, self.beta2 = _number("beta1", beta1, "in [0, 1)"), _number("beta2", beta2, "in [0, 1)")
+        self.eps = _number("eps", eps, "> 0")
 
     def update(self, params, grads):
+        self._check(params, grads)
         self.t += 1
         # a Python float: an np.float64 scalar would turn the float32 arithmetic below into float64
         lr_t = float(self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t))

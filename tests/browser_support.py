@@ -410,43 +410,74 @@ _SNAPSHOT_JS = """scope => {
             images: [...scope.querySelectorAll('img')].map(i => hash(i.getAttribute('src') || ''))};
 }"""
 
+# Settled: the kernel that drives the widget is idle (JupyterLab's session, read from
+# window.jupyterapp; every output of a callback arrives before the kernel reports idle) and
+# two successive checks, one animation frame or more apart, see the same display. Where no
+# kernel status can be read (a Voila app), the display must also stay the same for
+# QUIET_MS. State lives on the scope element, so each wait starts afresh.
+QUIET_MS = 300
+_SETTLED_JS = """([scope, quietMs]) => {
+    const snap = (%s)(scope);
+    const state = JSON.stringify(snap);
+    const kernel = window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel;
+    const known = !!kernel;
+    const now = performance.now();
+    const last = scope.__settled;
+    if (known && kernel.status !== 'idle') { scope.__settled = null; return false; }
+    if (!last || last.state !== state) { scope.__settled = {state, since: now}; return false; }
+    return known || now - last.since >= quietMs ? snap : false;
+}""" % _SNAPSHOT_JS
+
+# Changed: text and/or images differ from ``before`` and the text holds every ``contains``.
+_CHANGED_JS = """([scope, before, text, images, contains]) => {
+    const now = (%s)(scope);
+    const changed = (!text || now.text !== before.text)
+        && (!images || (now.images.length > 0 && JSON.stringify(now.images) !== JSON.stringify(before.images)));
+    return changed && contains.every(c => now.text.includes(c));
+}""" % _SNAPSHOT_JS
+
 
 def snapshot(scope):
     """What the widget shows, without its sliders: {"text": ..., "images": [hash of each src]}."""
     return scope.evaluate(_SNAPSHOT_JS)
 
 
-def wait_stable(scope, quiet_s=0.25, timeout_s=CHANGE_TIMEOUT_MS / 1000):
-    """Wait until the display has not changed for ``quiet_s`` seconds; return it."""
-    deadline = time.monotonic() + timeout_s
-    last, since = snapshot(scope), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        now = snapshot(scope)
-        if now != last:
-            last, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet_s:
-            return now
-    raise AssertionError(f"the widget display kept changing for {timeout_s} s")
+def _page(scope):
+    return getattr(scope, "page", scope)
+
+
+def wait_stable(scope, timeout_s=CHANGE_TIMEOUT_MS / 1000):
+    """Wait until the widget has settled (see ``_SETTLED_JS``: its kernel idle, its display
+    unchanged between two checks); return what it shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        handle = _page(scope).wait_for_function(_SETTLED_JS, arg=[scope.element_handle(), QUIET_MS],
+                                                polling="raf", timeout=timeout_s * 1000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"the widget did not settle within {timeout_s} s; it shows: "
+                             f"{snapshot(scope)['text'][:600]!r}") from None
+    return handle.json_value()
 
 
 def wait_changed(scope, before, text=True, images=True, contains=(), timeout_s=CHANGE_TIMEOUT_MS / 1000):
     """Wait until the displayed text and/or image sources differ from ``before`` and the
-    text contains every string in ``contains``; then until the display is stable.
+    text contains every string in ``contains``; then until the widget has settled.
     Returns the new snapshot."""
-    deadline = time.monotonic() + timeout_s
-    while True:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        _page(scope).wait_for_function(_CHANGED_JS, arg=[scope.element_handle(), before, text, images, list(contains)],
+                                       polling="raf", timeout=timeout_s * 1000)
+    except PlaywrightTimeout:
         now = snapshot(scope)
         checks = {"text": not text or now["text"] != before["text"],
                   "image": not images or (bool(now["images"]) and now["images"] != before["images"])}
         checks.update({repr(c): c in now["text"] for c in contains})
-        if all(checks.values()):
-            return wait_stable(scope)
-        if time.monotonic() > deadline:
-            missing = [name for name, done in checks.items() if not done]
-            raise AssertionError(f"after {timeout_s} s the widget still lacks: {', '.join(missing)} (text and "
-                                 f"image must change; quoted strings must show); it shows: {now['text'][:600]!r}")
-        time.sleep(0.05)
+        missing = [name for name, done in checks.items() if not done]
+        raise AssertionError(f"after {timeout_s} s the widget still lacks: {', '.join(missing)} (text and "
+                             f"image must change; quoted strings must show); it shows: {now['text'][:600]!r}") from None
+    return wait_stable(scope)
 
 
 def output_scope(s):

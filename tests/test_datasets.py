@@ -102,6 +102,7 @@ def tiny_mnist(monkeypatch):
               "x_test": rng.integers(0, 256, (10, 28, 28)), "t_test": np.arange(10)[::-1]}
     files = {mnist.MNIST_FILES[k]: idx_gz(a) for k, a in arrays.items()}
     monkeypatch.setattr(mnist, "MNIST_MD5", {f: md5(b) for f, b in files.items()})
+    monkeypatch.setattr(mnist, "MNIST_SIZE", {f: len(b) for f, b in files.items()})
     return arrays, files
 
 
@@ -249,6 +250,8 @@ def test_official_test_files_parse(server, monkeypatch):
              "train-labels-idx1-ubyte.gz": idx_gz(np.arange(10))}
     monkeypatch.setitem(mnist.MNIST_MD5, "train-images-idx3-ubyte.gz", md5(train["train-images-idx3-ubyte.gz"]))
     monkeypatch.setitem(mnist.MNIST_MD5, "train-labels-idx1-ubyte.gz", md5(train["train-labels-idx1-ubyte.gz"]))
+    for name, data in train.items():
+        monkeypatch.setitem(mnist.MNIST_SIZE, name, len(data))
     monkeypatch.setenv("CNNLIB_MNIST_MIRRORS", serve(server, {**files, **train}))
     _, (x, t) = load_mnist(source="download", normalize=False)
     assert x.shape == (10000, 1, 28, 28) and x.dtype == np.uint8 and x.max() == 255
@@ -465,6 +468,7 @@ def cifar_archive(n=3, batches=None):
 
 def serve_cifar(server, monkeypatch, archive):
     monkeypatch.setattr(cifar10, "CIFAR10_MD5", md5(archive))
+    monkeypatch.setattr(cifar10, "CIFAR10_SIZE", len(archive))
     monkeypatch.setenv("CNNLIB_CIFAR10_MIRRORS", serve(server, {cifar10.CIFAR10_FILE: archive}))
 
 

@@ -8,6 +8,7 @@ from cnnlib import Sequential, rel_error
 from cnnlib.im2col import im2col
 from cnnlib.io import load_npz, save_npz
 from cnnlib.layers import Affine, BatchNormalization, Convolution, Pooling, Relu
+from cnnlib.network import MODEL_KEY
 from cnnlib.optim import SGD
 
 GRAD_TOL = 1e-7
@@ -164,9 +165,10 @@ def test_accuracy_batched_equals_unbatched():
     assert net.accuracy(x, np.eye(3)[t]) == expected  # one-hot labels
 
 
-def test_accuracy_of_empty_set_is_zero():
+def test_accuracy_of_no_images_is_an_error():
     net = small_convnet(0)
-    assert net.accuracy(np.zeros((0, 1, 6, 6)), np.zeros(0, dtype=int)) == 0.0
+    with pytest.raises(ValueError, match=r"accuracy of 0 images is undefined: x has shape \(0, 1, 6, 6\)"):
+        net.accuracy(np.zeros((0, 1, 6, 6)), np.zeros(0, dtype=int))
 
 
 # --- saving and loading --------------------------------------------------------------------------------
@@ -216,7 +218,7 @@ def test_saved_file_loads_without_pickle(tmp_path):
         names = set(f.files)
         for name in f.files:
             assert f[name].dtype != object
-    assert names == set(net.params) | set(net.buffers)
+    assert names == set(net.params) | set(net.buffers) | {MODEL_KEY}
 
 
 def test_load_reports_missing_and_unexpected_names(tmp_path):
@@ -253,6 +255,6 @@ def test_load_npz_round_trip(tmp_path):
     net = small_convnet(0)
     net.save_params(tmp_path / "w.npz")
     loaded = load_npz(tmp_path / "w.npz")
-    assert set(loaded) == set(net.params)
+    assert set(loaded) == set(net.params) | {MODEL_KEY}
     for k, v in net.params.items():
         np.testing.assert_array_equal(loaded[k], v)

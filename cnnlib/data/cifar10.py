@@ -13,6 +13,7 @@ CIFAR10_MIRRORS = ["https://www.cs.toronto.edu/~kriz/"]
 CIFAR10_MIRRORS_ENV = "CNNLIB_CIFAR10_MIRRORS"
 CIFAR10_FILE = "cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
+CIFAR10_SIZE = 170_498_071  # bytes: a mirror that announces or sends more is left
 CIFAR10_LICENSE = ("no explicit license; cite Alex Krizhevsky, Learning Multiple Layers of "
                    "Features from Tiny Images, 2009")
 
@@ -55,6 +56,21 @@ def _parse_cifar10(archive):
             "label_names": label_names}
 
 
+def _check_cache(arrays):
+    for part in ("train", "test"):
+        x, t = arrays.get("x_" + part), arrays.get("t_" + part)
+        if x is None or t is None:
+            raise ValueError(f"it lacks x_{part} or t_{part} (it holds {sorted(arrays)})")
+        if x.dtype != np.uint8 or x.ndim != 4 or x.shape[1:] != (3, 32, 32) or len(x) == 0:
+            raise ValueError(f"x_{part}: expected uint8 images (N, 3, 32, 32) with N >= 1, got {x.dtype} {x.shape}")
+        if t.shape != (len(x),) or t.dtype.kind not in "iu" or not 0 <= t.min() <= t.max() <= 9:
+            raise ValueError(f"t_{part}: expected {len(x)} integer labels in 0..9, got {t.dtype} {t.shape}"
+                             + (f" in {t.min()}..{t.max()}" if t.size and t.dtype.kind in "iuf" else ""))
+    names = arrays.get("label_names")
+    if names is None or names.shape != (10,) or names.dtype.kind != "U":
+        raise ValueError(f"label_names: expected 10 class names, got {None if names is None else names.shape}")
+
+
 def load_cifar10(normalize=True, flatten=False, one_hot_label=False, dtype="float32", cache_dir=None):
     """Load CIFAR-10 (32x32 color photos, 10 classes) as ``(x_train, t_train), (x_test, t_test)``.
 
@@ -77,12 +93,12 @@ def load_cifar10(normalize=True, flatten=False, one_hot_label=False, dtype="floa
     """
     dtype = check_dtype(dtype)
     folder = data_dir(cache_dir, "cifar10")
-    arrays = load_cache(folder / "cifar10.npz", CIFAR10_MD5)
+    arrays = load_cache(folder / "cifar10.npz", CIFAR10_MD5, check=_check_cache)
     if arrays is None:
         mirrors = mirrors_from_env(CIFAR10_MIRRORS_ENV, CIFAR10_MIRRORS)
         try:
             archive = fetch(CIFAR10_FILE, CIFAR10_MD5, mirrors, folder,
-                            mirrors_env=CIFAR10_MIRRORS_ENV, progressbar=True)
+                            mirrors_env=CIFAR10_MIRRORS_ENV, progressbar=True, size=CIFAR10_SIZE)
         except DataUnavailableError as err:
             raise DataUnavailableError(f"CIFAR-10 is not available offline (cnnlib has no "
                                        f"embedded copy of it): {err}") from None

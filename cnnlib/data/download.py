@@ -3,44 +3,47 @@
 Every data set of the course goes through :func:`fetch`:
 
 1. look in the cache folder: the ``cache_dir=`` argument, else ``$CNNLIB_DATA_DIR``,
-   else the per-user cache (``pooch.os_cache("cnnlib")``, e.g. ``~/.cache/cnnlib``);
-2. if the file is missing, try each mirror in order. pooch streams it to a temporary
-   file, checks its md5 and only then renames it into the cache, so the cache never
-   holds a half-written or corrupted file;
+   else the per-user cache (:func:`user_cache_dir`, e.g. ``~/.cache/cnnlib``). A cached
+   file whose md5 does not match is moved aside (``<name>.bad-<time>``), never deleted;
+2. if the file is missing, try each mirror in order, saying which and why one was left.
+   The file is streamed to a temporary file, within a total deadline per mirror
+   (:func:`download_deadline`) and never beyond its known size, its md5 is checked, and
+   only then is it renamed into the cache, so the cache never holds a half-written or
+   corrupted file. A last line names every mirror tried;
 3. if no mirror works, raise :class:`DataUnavailableError` naming the file, the
-   mirrors tried and the cache folder.
+   mirrors tried (each with its reason) and the cache folder.
 
 ``CNNLIB_OFFLINE=1`` skips step 2 (CI and offline classrooms set it).
 
 Parsed arrays are kept beside the downloads as ``.npz`` files (:func:`save_cache`,
-:func:`load_cache`), so that a second load takes milliseconds instead of re-parsing.
-
-The two raw formats are read here too, both without running any code from the file:
-:func:`read_idx` (MNIST) and :func:`unpickle_arrays` (CIFAR-10's pickled batches).
+:func:`load_cache`, which re-validates them), so that a second load takes milliseconds
+instead of re-parsing. The raw formats are read by :mod:`cnnlib.data.formats`.
 """
 
-import contextlib
-import gzip
 import hashlib
+import http.client
 import math
 import os
-import pickle
 import tempfile
-import zipfile
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
-import numpy as np
+from .cache import (_short, data_dir, ensure_writable, file_md5, load_cache, move_aside,
+                    save_cache, user_cache_dir)
+from .formats import read_idx, unpickle_arrays
 
-from ..io import load_npz, save_npz
+__all__ = ["DataUnavailableError", "data_dir", "user_cache_dir", "is_offline", "ensure_writable",
+           "mirrors_from_env", "file_md5", "download_deadline", "move_aside", "fetch", "save_cache",
+           "load_cache", "read_idx", "unpickle_arrays"]
 
-__all__ = ["DataUnavailableError", "data_dir", "is_offline", "ensure_writable", "mirrors_from_env",
-           "file_md5", "fetch", "save_cache", "load_cache", "read_idx", "unpickle_arrays"]
-
-DATA_DIR_ENV = "CNNLIB_DATA_DIR"
 OFFLINE_ENV = "CNNLIB_OFFLINE"
-CONNECT_TIMEOUT = 5  # seconds: a dead mirror should fail fast ...
-READ_TIMEOUT = 60  # ... but a slow one may still deliver
-RETRIES = 2  # extra attempts per mirror; pooch waits 1 s, 2 s, ... between them
+DEADLINE_ENV = "CNNLIB_DOWNLOAD_DEADLINE"
+READ_TIMEOUT = 60  # seconds without a byte before a mirror is left
+BASE_DEADLINE, MIN_RATE = 120, 100_000  # default deadline: 120 s + size / (100 kB/s)
+MAX_UNKNOWN_SIZE = 2**31  # the cap when neither we nor the mirror know the size
+RETRIES = 2  # extra attempts per mirror after a broken connection; waits 1 s, 2 s, ... between them
 
 
 class DataUnavailableError(OSError):
@@ -52,39 +55,6 @@ def is_offline():
     return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def data_dir(cache_dir=None, subdir=None):
-    """The cache folder (a ``Path``, not created here).
-
-    Args:
-        cache_dir: a folder, or None for ``$CNNLIB_DATA_DIR``, else ``pooch.os_cache("cnnlib")``.
-        subdir: optional sub-folder, one per data set (e.g. "mnist").
-    """
-    if cache_dir is None:
-        import pooch  # loaded on use: `import cnnlib` stays light
-
-        cache_dir = os.environ.get(DATA_DIR_ENV) or pooch.os_cache("cnnlib")
-    folder = Path(cache_dir).expanduser()
-    return folder / subdir if subdir else folder
-
-
-def ensure_writable(folder):
-    """Create ``folder`` if needed and check that a file can be written there.
-
-    Raises ``PermissionError`` (an ``OSError``) naming the folder and how to choose another.
-    """
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as err:
-        raise PermissionError(
-            f"the cache folder {folder} is not writable ({err.strerror or err}); "
-            f"pass cache_dir=... or set the environment variable {DATA_DIR_ENV} to a writable folder"
-        ) from err
-    return folder
-
-
 def mirrors_from_env(env, default):
     """Mirror base URLs: the comma-separated list in ``$env`` if set, else ``default``."""
     value = os.environ.get(env, "").strip()
@@ -92,44 +62,119 @@ def mirrors_from_env(env, default):
     return [m if m.endswith("/") else m + "/" for m in mirrors]
 
 
-@contextlib.contextmanager
-def _quiet_pooch(pooch):
-    # pooch logs every download at INFO level; we print our own single line instead
-    logger = pooch.get_logger()
-    level = logger.level
-    logger.setLevel("WARNING")
+def download_deadline(size=None):
+    """Seconds one file may take from the first byte asked to the last received:
+    ``$CNNLIB_DOWNLOAD_DEADLINE`` if set, else 120 s plus the time to receive ``size``
+    bytes at 100 kB/s (MNIST's largest file: 219 s; CIFAR-10: 29 minutes)."""
+    value = os.environ.get(DEADLINE_ENV, "").strip()
+    if value:
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = float("nan")
+        if not seconds > 0 or math.isinf(seconds):
+            raise ValueError(f"{DEADLINE_ENV} must be a number of seconds > 0, got {DEADLINE_ENV}={value!r}")
+        return seconds
+    return BASE_DEADLINE + (size or 0) / MIN_RATE
+
+
+class _Abandoned(Exception):
+    """A mirror was left: ``reason`` says why; ``retry`` whether trying it again may help."""
+
+    def __init__(self, reason, retry=False):
+        super().__init__(reason)
+        self.reason, self.retry = reason, retry
+
+
+def _open(url, timeout):
+    request = urllib.request.Request(url, headers={"User-Agent": "cnnlib"})
     try:
-        yield
-    finally:
-        logger.setLevel(level)
+        return urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        raise _Abandoned(f"HTTP error {err.code} {err.reason}", retry=err.code >= 500) from None
+    except urllib.error.URLError as err:
+        if isinstance(err.reason, TimeoutError):
+            raise _Abandoned(f"no answer within {timeout:g} s") from None
+        raise _Abandoned(f"cannot connect ({err.reason})", retry=True) from None
+    except TimeoutError:
+        raise _Abandoned(f"no answer within {timeout:g} s") from None
+    except (OSError, http.client.HTTPException) as err:
+        raise _Abandoned(_short(err), retry=True) from None
+    except ValueError as err:  # e.g. a mirror without http:// or https://
+        raise _Abandoned(f"not a valid URL ({err})") from None
 
 
-def _short(err, limit=160):
-    text = f"{type(err).__name__}: {err}".splitlines()[0]
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+def _stream(url, f, size, deadline, progressbar):
+    """Copy ``url`` into the open file ``f``, at most ``size`` bytes (if known) and within
+    ``deadline`` seconds; return the md5 of what was received."""
+    start = time.monotonic()
+    timeout = min(READ_TIMEOUT, deadline)  # per read; the deadline bounds the whole transfer
+    with _open(url, timeout) as response:
+        announced = response.headers.get("Content-Length", "")
+        announced = int(announced) if announced.isdigit() else None
+        if size is not None and announced is not None and announced != size:
+            raise _Abandoned(f"it announces {announced:,} bytes, but the file has {size:,} bytes")
+        cap = size if size is not None else announced or MAX_UNKNOWN_SIZE
+        got, digest = 0, hashlib.md5()
+        from tqdm.auto import tqdm  # loaded on use: `import cnnlib` stays light
 
-
-def file_md5(path):
-    """The md5 of a file, as 32 hex digits (read in 1 MiB blocks)."""
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(2**20), b""):
-            digest.update(block)
+        with tqdm(total=cap, unit="B", unit_scale=True, disable=not progressbar, leave=False) as bar:
+            while True:
+                if time.monotonic() - start > deadline:
+                    raise _Abandoned(f"not complete after the deadline of {deadline:g} s ({got:,} of "
+                                     f"{cap:,} bytes received); set {DEADLINE_ENV} to allow more time")
+                try:
+                    chunk = response.read1(2**16)  # returns what one read gives: the deadline is checked often
+                except TimeoutError:
+                    raise _Abandoned(f"no data for {timeout:g} s after {got:,} of {cap:,} bytes") from None
+                except (OSError, http.client.HTTPException) as err:
+                    raise _Abandoned(f"the transfer broke after {got:,} bytes ({_short(err)})", retry=True) from None
+                if not chunk:
+                    break
+                got += len(chunk)
+                if got > cap:
+                    raise _Abandoned(f"it sent more than the {cap:,} bytes the file has")
+                f.write(chunk)
+                digest.update(chunk)
+                bar.update(len(chunk))
+    if (size is not None or announced is not None) and got < cap:
+        raise _Abandoned(f"the transfer ended after {got:,} of {cap:,} bytes", retry=True)
     return digest.hexdigest()
 
 
-def fetch(fname, md5, mirrors, folder, retries=None, mirrors_env=None, progressbar=False):
+def _download(url, path, md5, size, deadline, progressbar):
+    # into a temporary file beside the cache's name: the cache only ever holds verified files
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            actual = _stream(url, f, size, deadline, progressbar)
+            f.flush()
+            os.fsync(f.fileno())
+        if actual != md5:
+            raise _Abandoned(f"the file's md5 is {actual}, expected {md5}: a damaged or different file")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def fetch(fname, md5, mirrors, folder, retries=None, mirrors_env=None, progressbar=False, size=None,
+          deadline=None):
     """Return the path of a verified local copy of ``fname``, downloading it if needed.
 
     Args:
         fname: file name on the mirrors and in the cache, e.g. "t10k-labels-idx1-ubyte.gz".
-        md5: its known md5 (32 hex digits); a file that does not match is never kept.
+        md5: its known md5 (32 hex digits); a file that does not match is never kept, and a
+            cached copy that does not match is moved aside (``<fname>.bad-<time>``).
         mirrors: base URLs tried in order; the file's URL is ``mirror + fname``.
         folder: the cache folder (see :func:`data_dir`).
-        retries: extra attempts per mirror (default ``RETRIES``).
+        retries: extra attempts per mirror after a broken connection or an HTTP 5xx
+            (default ``RETRIES``); a timeout, a wrong size or checksum is not retried.
         mirrors_env: name of the environment variable that overrides ``mirrors``
             (only mentioned in the error message).
         progressbar: show a tqdm progress bar (for large files).
+        size: the file's size in bytes: a mirror announcing or sending another size is left.
+        deadline: seconds allowed per mirror (default :func:`download_deadline`).
 
     Returns:
         ``Path`` of the file in ``folder``.
@@ -140,141 +185,46 @@ def fetch(fname, md5, mirrors, folder, retries=None, mirrors_env=None, progressb
     """
     folder = Path(folder)
     path = folder / fname
+    moved = None
     if path.exists():
-        if file_md5(path) == md5:
+        actual = file_md5(path)
+        if actual == md5:
             return path
-        path.unlink()  # a damaged copy (e.g. edited by hand): never use it, download again
+        moved = move_aside(path, f"its md5 is {actual}, expected {md5}")
     if is_offline():
+        aside = f" (the damaged copy is kept as {moved})" if moved else ""
         raise DataUnavailableError(
-            f"{fname} is not in the cache folder {folder} and cannot be downloaded: "
+            f"{fname} is not in the cache folder {folder}{aside} and cannot be downloaded: "
             f"{OFFLINE_ENV}=1 is set (offline mode). Unset it and run again with internet "
             f"access, or copy the file into {folder}."
         )
     ensure_writable(folder)
-    import pooch  # loaded on use: `import cnnlib` stays light
-
     retries = RETRIES if retries is None else retries
-    downloader = pooch.HTTPDownloader(timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), progressbar=progressbar)
-    failures = []
-    for mirror in mirrors:
+    deadline = download_deadline(size) if deadline is None else deadline
+    what = f"{size:,} bytes, " if size is not None else ""
+    tried = []
+    for number, mirror in enumerate(mirrors, 1):
         url = mirror + fname
-        print(f"cnnlib: downloading {url} into {folder}")
-        repo = pooch.create(path=folder, base_url=mirror, registry={fname: f"md5:{md5}"},
-                            urls={fname: url}, retry_if_failed=retries)
-        try:
-            with _quiet_pooch(pooch):
-                repo.fetch(fname, downloader=downloader)
-            return path
-        # requests' network errors are OSErrors; a checksum mismatch is a ValueError
-        except (OSError, ValueError) as err:
-            failures.append(f"{url} ({_short(err)})")
-            print(f"cnnlib: failed: {_short(err)}")
+        print(f"cnnlib: downloading {url} into {folder} (mirror {number} of {len(mirrors)}; "
+              f"{what}giving up after {deadline:g} s)")
+        for attempt in range(retries + 1):
+            try:
+                _download(url, path, md5, size, deadline, progressbar)
+                tried.append(f"{url} (ok)")
+                print(f"cnnlib: {fname}: mirrors tried: " + ", ".join(tried))
+                return path
+            except _Abandoned as err:
+                reason = err.reason
+                if not (err.retry and attempt < retries):
+                    break
+                print(f"cnnlib: {url}: {reason}; trying again in {attempt + 1} s")
+                time.sleep(attempt + 1)
+        tried.append(f"{url} ({reason})")
+        print(f"cnnlib: left {url}: {reason}" + ("; trying the next mirror" if number < len(mirrors) else ""))
+    print(f"cnnlib: {fname}: mirrors tried: " + (", ".join(tried) or "none (the mirror list is empty)"))
     hint = f", set {mirrors_env} to other mirrors (comma separated)" if mirrors_env else ""
     raise DataUnavailableError(
         f"could not download {fname} (md5 {md5}) from any of the {len(mirrors)} mirrors into "
-        f"the cache folder {folder}\nMirrors tried, in order:\n  " + "\n  ".join(failures or ["(none: the mirror list is empty)"])
+        f"the cache folder {folder}\nMirrors tried, in order:\n  " + "\n  ".join(tried or ["(none: the mirror list is empty)"])
         + f"\nCheck your internet connection{hint}, or copy the file into {folder}."
     )
-
-
-def save_cache(path, key, **arrays):
-    """Save ``arrays`` to the ``.npz`` file ``path`` (uncompressed: fast to load), tagged
-    with the string ``key`` (which source files they were built from).
-
-    Written atomically by :func:`cnnlib.io.save_npz`, so a crash never leaves a
-    half-written cache. Returns False (and saves nothing) when the folder is not
-    writable: the cache is only a speed-up.
-    """
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_npz(path, {"cache_key": np.array(key), **arrays}, overwrite=True)
-    except OSError:
-        return False
-    return True
-
-
-def load_cache(path, key):
-    """The arrays saved by :func:`save_cache` as a dict, or None if missing, unreadable or
-    saved with another ``key`` (i.e. built from other source files). Never unpickles."""
-    try:
-        arrays = load_npz(path)  # allow_pickle=False
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
-        return None
-    return arrays if str(arrays.pop("cache_key", "")) == key else None
-
-
-# ---------------------------------------------------------------- raw formats
-
-_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-
-
-def read_idx(path):
-    """Read an IDX file (the MNIST format), gzipped (``.gz``) or not, into an array.
-
-    Layout: a magic number (two zero bytes, a type code such as 0x08 = uint8, the number
-    of dimensions D), D big-endian uint32 sizes, then the values in C order. MNIST images
-    are ``(N, 28, 28)`` uint8, labels ``(N,)`` uint8.
-
-    Raises ``ValueError`` naming the file and the numbers when the magic number or the
-    size is wrong.
-    """
-    path = Path(path)
-    try:
-        with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as f:
-            data = f.read()
-    except (EOFError, gzip.BadGzipFile) as err:  # a truncated or non-gzip .gz file
-        raise ValueError(f"{path} is not a valid gzip file ({err}); delete it and download again") from err
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
-        raise ValueError(f"{path} is not an IDX file: its magic number is 0x{data[:4].hex()}, "
-                         f"expected 0x0000 then a type code (08 = uint8) then the number of dimensions")
-    ndim, dtype = data[3], np.dtype(_IDX_TYPES[data[2]])
-    start = 4 + 4 * ndim
-    if len(data) < start:
-        raise ValueError(f"{path}: the header announces {ndim} dimensions ({start} bytes) "
-                         f"but the file holds only {len(data)} bytes")
-    shape = tuple(int(n) for n in np.frombuffer(data, ">u4", count=ndim, offset=4))
-    expected = start + math.prod(shape) * dtype.itemsize
-    if len(data) != expected:
-        raise ValueError(f"{path}: the header announces shape {shape}, i.e. {expected:,} bytes, "
-                         f"but the file holds {len(data):,} bytes; it is truncated or corrupted")
-    return np.frombuffer(data, dtype, offset=start).reshape(shape).astype(dtype.newbyteorder("="))
-
-
-_RECONSTRUCT = np.empty(0).__reduce__()[0]  # numpy's array-unpickling function
-
-
-def _latin1_bytes(text, encoding):
-    # Python 3 pickles bytes (protocol 2) as _codecs.encode(text, "latin1")
-    if encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError(f"refusing _codecs.encode with encoding {encoding!r}")
-    return text.encode("latin1")
-
-
-class _ArrayUnpickler(pickle.Unpickler):
-    """Rebuilds only dicts, lists, numbers, strings and numpy arrays: any other class or
-    function named in the pickle (e.g. ``os.system``) is refused, so no code can run."""
-
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
-               ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
-               ("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype,
-               ("_codecs", "encode"): _latin1_bytes}
-
-    def find_class(self, module, name):
-        if (module, name) not in self.ALLOWED:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name}: only numpy arrays, "
-                                         f"lists, numbers and strings are allowed")
-        return self.ALLOWED[module, name]
-
-
-def unpickle_arrays(file, where):
-    """Unpickle ``file`` (an open binary file) allowing only dicts, lists, numbers,
-    strings and numpy arrays, e.g. a CIFAR-10 batch. ``where`` names it in errors.
-
-    Raises ``ValueError`` when the pickle is invalid or names any other class or function.
-    """
-    try:
-        # latin1 turns the Python 2 strings of the official CIFAR batches into str
-        return _ArrayUnpickler(file, encoding="latin1").load()
-    except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError) as err:
-        raise ValueError(f"{where} is not a valid pickle of numpy arrays: {err}") from err

@@ -16,7 +16,7 @@ from .download import data_dir, fetch, is_offline, load_cache, mirrors_from_env,
 from .embedded import embedded_file
 from ..io import load_npz
 
-__all__ = ["load_mnist", "MNIST_MIRRORS", "MNIST_FILES", "MNIST_MD5"]
+__all__ = ["load_mnist", "MNIST_MIRRORS", "MNIST_FILES", "MNIST_MD5", "MNIST_SIZE"]
 
 MNIST_MIRRORS = [
     "https://ossci-datasets.s3.amazonaws.com/mnist/",  # PyTorch's mirror
@@ -30,24 +30,36 @@ MNIST_MD5 = {"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
              "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
              "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
              "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c"}
+# bytes of the official files: a mirror that announces or sends more is left
+MNIST_SIZE = {"train-images-idx3-ubyte.gz": 9_912_422, "train-labels-idx1-ubyte.gz": 28_881,
+              "t10k-images-idx3-ubyte.gz": 1_648_877, "t10k-labels-idx1-ubyte.gz": 4_542}
 MNIST_LICENSE = "CC BY-SA 3.0, Yann LeCun, Corinna Cortes, Christopher J.C. Burges"
 
 
 def _check_digits(x, t, where):
-    if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28):
-        raise ValueError(f"{where}: expected uint8 images of shape (N, 28, 28), got {x.dtype} {x.shape}")
-    if t.shape != (len(x),) or (t.size and not 0 <= t.min() <= t.max() <= 9):
-        raise ValueError(f"{where}: expected {len(x)} labels in 0..9 to match the {len(x)} "
-                         f"images, got shape {t.shape}")
+    if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) == 0:
+        raise ValueError(f"{where}: expected uint8 images of shape (N, 28, 28) with N >= 1, got {x.dtype} {x.shape}")
+    if t.shape != (len(x),) or t.dtype.kind not in "iu":
+        raise ValueError(f"{where}: expected {len(x)} integer labels to match the {len(x)} "
+                         f"images, got {t.dtype} labels of shape {t.shape}")
+    if not 0 <= t.min() <= t.max() <= 9:
+        raise ValueError(f"{where}: expected labels in 0..9, got labels in {t.min()}..{t.max()}")
+
+
+def _check_cache(arrays):
+    for part in ("train", "test"):
+        if f"x_{part}" not in arrays or f"t_{part}" not in arrays:
+            raise ValueError(f"it lacks x_{part} or t_{part} (it holds {sorted(arrays)})")
+        _check_digits(arrays["x_" + part], arrays["t_" + part], part)
 
 
 def _mnist_full(folder, retries=None):
     key = " ".join(MNIST_MD5[f] for f in MNIST_FILES.values())  # cache is tied to these files
-    arrays = load_cache(folder / "mnist.npz", key)
+    arrays = load_cache(folder / "mnist.npz", key, check=_check_cache)
     if arrays is None:
         mirrors = mirrors_from_env(MNIST_MIRRORS_ENV, MNIST_MIRRORS)
         arrays = {name: read_idx(fetch(fname, MNIST_MD5[fname], mirrors, folder, retries,
-                                       mirrors_env=MNIST_MIRRORS_ENV))
+                                       mirrors_env=MNIST_MIRRORS_ENV, size=MNIST_SIZE.get(fname)))
                   for name, fname in MNIST_FILES.items()}
         for part in ("train", "test"):
             _check_digits(arrays["x_" + part], arrays["t_" + part],

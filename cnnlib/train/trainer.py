@@ -14,6 +14,7 @@ import numpy as np
 
 from ..data.augment import random_shift
 from ..io import load_npz, save_npz
+from ..network import MODEL_KEY, model_description
 from ..optim import OPTIMIZERS, Optimizer
 from .plots import LivePlot
 
@@ -21,7 +22,25 @@ __all__ = ["Trainer", "TrainingDiverged"]
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite."""
+    """The loss became NaN, infinite, or exploded (see ``Trainer.divergence_factor``)."""
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {name} = {value!r} ({type(value).__name__})")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {name} = {value}")
+    return int(value)
+
+
+def _check_sets(x_train, t_train, x_test, t_test):
+    for x, t, part in ((x_train, t_train, "train"), (x_test, t_test, "test")):
+        if len(x) != len(t):
+            raise ValueError(f"x_{part} has {len(x)} images but t_{part} has {len(t)} labels; "
+                             f"they must be the same images and labels")
+        if len(x) == 0:
+            use = "nothing to train on" if part == "train" else "the accuracy at each epoch end needs test images"
+            raise ValueError(f"x_{part} is empty (0 images, shape {np.shape(x)}): {use}")
 
 
 def _make_optimizer(optimizer, lr):
@@ -63,18 +82,28 @@ class Trainer:
 
     ``history``: ``loss`` (one value per iteration), ``train_acc`` and ``test_acc`` (one per
     epoch), ``epoch_time`` (seconds per epoch).
+
+    Every argument is checked first (``TypeError``/``ValueError`` naming it and the numbers):
+    non-empty sets with as many labels as images, integer ``batch_size`` >= 1, ``epochs``
+    >= 0, ``augment_shift`` below the image size, ``snapshot_epochs`` >= 0.
+    ``train()`` raises :class:`TrainingDiverged` (naming the iteration and the learning rate)
+    when a loss is NaN or infinite, or above ``divergence_factor`` (1,000) times
+    max(the first loss, 1): a loss that explodes to 1e22 is not a loss that improves.
     """
 
     def __init__(self, network, x_train, t_train, x_test, t_test, optimizer="adam", lr=None, epochs=20,
                  batch_size=100, seed=0, augment_shift=0, snapshot_epochs=(), snapshot_params=("W1",),
                  progress=True, live_plot=False):
-        if len(x_train) != len(t_train) or len(x_test) != len(t_test):
-            raise ValueError(f"images and labels differ in number: x_train {len(x_train)}, t_train "
-                             f"{len(t_train)}, x_test {len(x_test)}, t_test {len(t_test)}")
-        if not 1 <= batch_size:
-            raise ValueError(f"batch_size must be >= 1, got batch_size = {batch_size}")
-        if epochs < 0:
-            raise ValueError(f"epochs must be >= 0, got epochs = {epochs}")
+        _check_sets(x_train, t_train, x_test, t_test)
+        batch_size, epochs = _check_int("batch_size", batch_size, 1), _check_int("epochs", epochs, 0)
+        augment_shift = _check_int("augment_shift", augment_shift, 0)
+        if augment_shift:
+            shape = np.shape(x_train)
+            if len(shape) != 4 or augment_shift >= min(shape[2:]):
+                raise ValueError(f"augment_shift = {augment_shift} needs images (N, C, H, W) larger than the shift; "
+                                 f"x_train has shape {shape}: use augment_shift < min(H, W)")
+        # epochs after the last are allowed: a resumed or extended training reaches them
+        snapshot_epochs = [_check_int("snapshot_epochs", e, 0) for e in snapshot_epochs]
         unknown = set(snapshot_params) - set(network.params)
         if snapshot_epochs and unknown:
             raise ValueError(f"snapshot_params {sorted(unknown)} are not parameters of the network "
@@ -86,6 +115,7 @@ class Trainer:
         self.rng = np.random.default_rng(seed)
         self.snapshot_epochs, self.snapshot_params = sorted(set(snapshot_epochs)), tuple(snapshot_params)
         self.progress, self.live_plot = progress, live_plot
+        self.divergence_factor = 1e3  # a loss above this many times max(first loss, 1) has diverged
         self.epoch = 0  # epochs completed
         self.history = {"loss": [], "train_acc": [], "test_acc": [], "epoch_time": []}
         self.snapshots = {}
@@ -127,11 +157,7 @@ class Trainer:
             if self.augment_shift:
                 x = random_shift(x, self.augment_shift, self.rng)
             loss, grads = self.network.loss_and_gradient(x, self.t_train[batch])
-            if not np.isfinite(loss):
-                lr = self.optimizer.lr
-                raise TrainingDiverged(
-                    f"the loss became {loss} at epoch {self.epoch + 1}, iteration {i // self.batch_size + 1}: "
-                    f"the learning rate lr={lr} is probably too high; try lr={lr / 10:g}")
+            self._check_divergence(loss, i // self.batch_size + 1)
             self.optimizer.update(self.network.params, grads)
             self.history["loss"].append(loss)
             if bar is not None:
@@ -146,11 +172,26 @@ class Trainer:
             bar.set_postfix_str(f"epoch {self.epoch}/{self.epochs}, loss {loss:.3f}, "
                                 f"train {self.history['train_acc'][-1]:.3f}, test {self.history['test_acc'][-1]:.3f}")
 
+    def _check_divergence(self, loss, iteration):
+        # NaN and inf are plain; an explosion is measured against the first loss of the training
+        first = self.history["loss"][0] if self.history["loss"] else loss
+        limit = self.divergence_factor * max(abs(float(first)), 1.0)
+        if np.isfinite(loss) and loss <= limit:
+            return
+        lr = self.optimizer.lr
+        why = "" if not np.isfinite(loss) else (f", more than {self.divergence_factor:g} times max(the first "
+                                                f"loss {first:.4g}, 1) = {limit:.4g}")
+        raise TrainingDiverged(
+            f"the loss became {loss:.4g} at epoch {self.epoch + 1}, iteration {iteration}{why}: the training "
+            f"diverged; the learning rate lr={lr} is probably too high; try lr={lr / 10:g}")
+
     # -- checkpoints ---------------------------------------------------------------
 
     def checkpoint(self):
         """Everything needed to resume, as a flat dict of arrays (no pickles)."""
         arrays = {f"param/{k}": v for k, v in {**self.network.params, **self.network.buffers}.items()}
+        # which network: load_checkpoint (through set_params) refuses another one
+        arrays[f"param/{MODEL_KEY}"] = np.array(json.dumps(model_description(self.network)))
         arrays.update({f"optim/{k}": v for k, v in self.optimizer.state_dict().items()})
         arrays.update({f"history/{k}": np.array(v, dtype=np.float64) for k, v in self.history.items()})
         for epoch, params in self.snapshots.items():
