@@ -42,11 +42,32 @@ def _rng_from_array(rng, text):
     rng.bit_generator.state = json.loads(str(text))
 
 
+def _loss_and_gradient(network, x, t):
+    """(loss, grads) at the current weights: one pass for cnnlib's networks, which have
+    ``loss_and_gradient``; ``gradient(x, t)`` then ``loss(x, t)`` for any other network
+    with the book's API (the book's Trainer asks for the loss after the update instead)."""
+    if hasattr(network, "loss_and_gradient"):
+        return network.loss_and_gradient(x, t)
+    grads = network.gradient(x, t)
+    return network.loss(x, t), grads
+
+
+def _check_api(network):
+    needed = ("params", "accuracy") + (() if hasattr(network, "loss_and_gradient") else ("gradient", "loss"))
+    missing = [name for name in needed if not hasattr(network, name)]
+    if missing:
+        raise TypeError(f"the Trainer needs a network with the book's API (params, gradient(x, t), "
+                        f"loss(x, t), accuracy(x, t)); {type(network).__name__} has no {', '.join(missing)}")
+
+
 class Trainer:
-    """Mini-batch training of a network with the book's API (``params``, ``loss_and_gradient``, ``accuracy``).
+    """Mini-batch training of a network with the book's API (``params``, ``gradient``, ``loss``, ``accuracy``).
 
     Args:
-        network: e.g. :class:`cnnlib.SimpleConvNet`.
+        network: e.g. :class:`cnnlib.SimpleConvNet`, or any object with the book's API:
+            ``params`` (dict of arrays the optimizer updates in place), ``gradient(x, t)``
+            (dict keyed like ``params``), ``loss(x, t)`` and ``accuracy(x, t)``, such as
+            the book's own ``SimpleConvNet``. Checkpoints need a cnnlib network.
         x_train, t_train: training images (N, C, H, W) and labels (N,) or one-hot.
         x_test, t_test: test images and labels, evaluated in full at each epoch end.
         optimizer: ``"adam"``, ``"sgd"``, ``"momentum"``, ``"adagrad"`` or an optimizer object.
@@ -68,6 +89,7 @@ class Trainer:
     def __init__(self, network, x_train, t_train, x_test, t_test, optimizer="adam", lr=None, epochs=20,
                  batch_size=100, seed=0, augment_shift=0, snapshot_epochs=(), snapshot_params=("W1",),
                  progress=True, live_plot=False):
+        _check_api(network)
         if len(x_train) != len(t_train) or len(x_test) != len(t_test):
             raise ValueError(f"images and labels differ in number: x_train {len(x_train)}, t_train "
                              f"{len(t_train)}, x_test {len(x_test)}, t_test {len(t_test)}")
@@ -126,7 +148,7 @@ class Trainer:
             x = self.x_train[batch]
             if self.augment_shift:
                 x = random_shift(x, self.augment_shift, self.rng)
-            loss, grads = self.network.loss_and_gradient(x, self.t_train[batch])
+            loss, grads = _loss_and_gradient(self.network, x, self.t_train[batch])
             if not np.isfinite(loss):
                 lr = self.optimizer.lr
                 raise TrainingDiverged(
