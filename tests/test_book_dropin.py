@@ -391,3 +391,31 @@ def test_save_params_to_a_pkl_name_writes_npz(tmp_path):
         other.load_params(path)
     for key in network.params:
         np.testing.assert_array_equal(other.params[key], network.params[key])
+
+
+def test_a_layer_written_the_books_way_fills_params_and_grads():
+    from cnnlib.layers import Layer
+
+    class Scale(Layer):
+        """y = x * W + b, element-wise, written with the book's attributes."""
+
+        def __init__(self, W, b):
+            super().__init__()
+            self.W, self.b = W, b
+
+        def forward(self, x, train=True):
+            self.x = x
+            return x * self.W + self.b
+
+        def output_shape(self, input_shape):
+            return tuple(input_shape)
+
+        def backward(self, dout):
+            self.dW, self.db = (dout * self.x).sum(axis=0), dout.sum(axis=0)
+            return dout * self.W
+
+    rng = np.random.default_rng(0)
+    layer = Scale(rng.standard_normal(4), np.zeros(4))
+    assert sorted(layer.params) == ["W", "b"]
+    errors = cnnlib.check_layer(layer, rng.standard_normal((3, 4)), rng=0)
+    assert max(errors.values()) < 1e-8, errors

@@ -15,7 +15,8 @@ A layer is an object with
   batch normalization), empty for layers without parameters. The book's attribute
   names read the same dicts: ``layer.W`` is ``layer.params["W"]``, ``layer.dW`` is
   ``layer.grads["W"]`` (None before ``backward``); assigning ``layer.W = array`` puts
-  that array in ``params`` (same shape required), as the book's ``load_params`` does.
+  that array in ``params`` (same shape required), as the book's ``load_params`` does, so
+  a layer written the book's way (``self.W = W`` ... ``self.dW = ...``) fills the dicts.
 
 The loss layer (:class:`~cnnlib.layers.SoftmaxWithLoss`) is the one exception: its
 ``forward(x, t)`` also takes the labels and returns a number, and its ``backward(dout=1)``
@@ -36,8 +37,8 @@ def param_attribute(key):
         return self.params[key]
 
     def set(self, value):
-        old = get(self)
-        if not isinstance(value, np.ndarray) or value.shape != old.shape:
+        old = self.params.get(key)  # None: a layer written the book's way (self.W = W) creates it
+        if old is not None and (not isinstance(value, np.ndarray) or value.shape != old.shape):
             raise ValueError(f"{type(self).__name__}.{key} must be an array of shape {old.shape}, "
                              f"got {getattr(value, 'shape', type(value).__name__)}")
         self.params[key] = value  # the array itself, not a copy: the book shares it with its params dict
@@ -46,14 +47,17 @@ def param_attribute(key):
 
 
 def grad_attribute(key):
-    """A read-only property ``layer.d<key>`` for ``layer.grads[key]``: None before ``backward``."""
+    """A property ``layer.d<key>`` for ``layer.grads[key]``: None before ``backward``."""
 
     def get(self):
         if key not in self.params:
             raise AttributeError(f"{type(self).__name__} has no parameter {key!r} (it has {list(self.params)})")
         return self.grads.get(key)
 
-    return property(get, doc=f"``grads[{key!r}]``, the book's attribute name (None before backward).")
+    def set(self, value):  # a backward written the book's way: self.dW = ...
+        self.grads[key] = value
+
+    return property(get, set, doc=f"``grads[{key!r}]``, the book's attribute name (None before backward).")
 
 
 class Layer:
