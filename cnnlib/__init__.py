@@ -22,7 +22,8 @@ The house, from the inside out (each ring imports only the rings inside it):
 - ``models.py``     SimpleConvNet (the book's), LeNet5, AlexNet
 - ``summary.py``    summary(model, input_shape): shapes, parameters, multiply-adds, memory
 - ``gradcheck.py``  numerical gradients and relative errors
-- ``io.py``         atomic ``.npz`` saving, loading without pickle
+- ``io.py``         atomic ``.npz`` saving, loading without pickle; pickled arrays (the
+                    book's ``params.pkl``) through an unpickler that builds arrays only
 
 **Data** (``data/``): load_mnist (full, or the 5,000 embedded digits offline),
 load_cifar10, sample_image (real photos); downloads, cache and checksums; random shifts.

@@ -5,6 +5,8 @@
 (float32 cannot do better than about 1e-3, which is why checks run in float64).
 """
 
+import inspect
+
 import numpy as np
 
 __all__ = ["numerical_gradient", "numerical_gradient_array", "rel_error", "check_layer"]
@@ -29,13 +31,27 @@ def _centered_differences(f, x, h, difference):
     return grad
 
 
-def numerical_gradient(f, x, h=1e-5):
-    """Gradient of the scalar function ``f()`` with respect to the array ``x``.
+def _takes_no_argument(f):
+    """True if ``f()`` can be called without arguments."""
+    try:
+        inspect.signature(f).bind()
+    except TypeError:
+        return False
+    except ValueError:  # no signature to inspect (some built-ins): the book's f(x)
+        return False
+    return True
 
-    ``x`` is changed in place one entry at a time and restored, so ``f`` must read it
-    (e.g. a layer's weights, or an input closed over). Returns an array like ``x``.
+
+def numerical_gradient(f, x, h=1e-5):
+    """Gradient of the scalar function ``f`` with respect to the array ``x``.
+
+    ``f`` is either ``f()`` (reads ``x`` itself: a layer's weights, or an input closed
+    over) or, as in the book's ``common/gradient.py``, ``f(x)``; a function that can be
+    called without arguments is called that way. ``x`` is changed in place one entry at
+    a time and restored. Returns an array like ``x``.
     """
-    return _centered_differences(f, x, h, lambda plus, minus: plus - minus)
+    g = f if _takes_no_argument(f) else (lambda: f(x))
+    return _centered_differences(g, x, h, lambda plus, minus: plus - minus)
 
 
 def numerical_gradient_array(f, x, dout, h=1e-5):

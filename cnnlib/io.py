@@ -9,17 +9,23 @@
   replaces the file (``os.replace``, also atomic).
 - Read with ``allow_pickle=False``: an ``.npz`` file cannot run code when loaded; a
   truncated or corrupted file is a ``ValueError`` that names it.
+- Pickles of numpy arrays (the book's ``params.pkl``, CIFAR-10's batches) are read by
+  a restricted unpickler that rebuilds numpy arrays and plain Python values only: a
+  pickle naming any other class or function (``os.system``...) is refused.
 """
 
 import errno
+import json
 import os
+import pickle
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["atomic_write", "save_npz", "save_text", "load_npz"]
+__all__ = ["atomic_write", "save_npz", "save_text", "load_npz", "unpickle_arrays", "load_arrays", "MODEL_KEY", "model_description", "check_description"]
 
 
 def _umask():
@@ -127,3 +133,113 @@ def load_npz(path):
     except (zipfile.BadZipFile, EOFError, ValueError) as err:
         raise ValueError(f"cannot read {path} as an .npz file of arrays: {err}; the file is truncated, "
                          f"corrupted or not written by cnnlib") from err
+
+
+# -- pickles of arrays, read without running code ------------------------------------
+
+_RECONSTRUCT = np.empty(0).__reduce__()[0]      # numpy's array-unpickling function (protocols <= 4)
+_FROMBUFFER = np.empty(1).__reduce_ex__(5)[0]   # ... and protocol 5's (Python 3.14's default)
+
+
+def _latin1_bytes(text, encoding):
+    # Python 3 pickles bytes (protocol 2) as _codecs.encode(text, "latin1")
+    if encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError(f"refusing _codecs.encode with encoding {encoding!r}")
+    return text.encode("latin1")
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Rebuilds only dicts, lists, numbers, strings and numpy arrays: any other class or
+    function named in the pickle (e.g. ``os.system``) is refused, so no code can run."""
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,   # numpy 1 wrote these names,
+               ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,  # numpy 2 these
+               ("numpy.core.numeric", "_frombuffer"): _FROMBUFFER,
+               ("numpy._core.numeric", "_frombuffer"): _FROMBUFFER,
+               ("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype,
+               ("_codecs", "encode"): _latin1_bytes}
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}: only numpy arrays, "
+                                         f"lists, numbers and strings are allowed")
+        return self.ALLOWED[module, name]
+
+
+def unpickle_arrays(file, where):
+    """Unpickle ``file`` (an open binary file) allowing only dicts, lists, numbers,
+    strings and numpy arrays, e.g. a CIFAR-10 batch. ``where`` names it in errors.
+
+    Raises ``ValueError`` when the pickle is invalid or names any other class or function.
+    """
+    try:
+        # latin1 turns the Python 2 strings of the official CIFAR batches into str
+        return _ArrayUnpickler(file, encoding="latin1").load()
+    except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError) as err:
+        raise ValueError(f"{where} is not a valid pickle of numpy arrays: {err}") from err
+
+
+def load_arrays(path):
+    """Read a dict of named arrays from an ``.npz`` file or, with a warning, from a pickled
+    dict of numpy arrays (the book's ``params.pkl``), through :func:`unpickle_arrays`.
+
+    Raises ``ValueError`` for a pickle that holds anything else, or that names any class
+    or function other than numpy's array rebuilding ones (no pickled code ever runs).
+    """
+    with open(path, "rb") as f:
+        if f.read(4) == b"PK\x03\x04":  # a zip archive: .npz, whatever its name
+            return load_npz(path)
+        f.seek(0)
+        arrays = unpickle_arrays(f, str(path))
+    if not isinstance(arrays, dict) or not all(isinstance(k, str) and isinstance(v, np.ndarray)
+                                               for k, v in arrays.items()):
+        raise ValueError(f"{path} is a pickle but not a dict of named numpy arrays "
+                         f"(got {type(arrays).__name__}); refused")
+    warnings.warn(f"{path} is a pickle: its {len(arrays)} numpy arrays were read with a restricted "
+                  f"unpickler and converted; save them as .npz (save_params) to load without pickle",
+                  stacklevel=3)
+    return arrays
+
+
+# -- what a weights file says about its network ---------------------------------------
+
+MODEL_KEY = "__model__"  # the .npz entry that says which network the weights belong to
+
+
+def _json_value(value):
+    return value.item() if hasattr(value, "item") else str(value)  # NumPy numbers in a config
+
+
+def model_description(net):
+    """What a weights file records about its network (JSON-friendly): the class, its
+    constructor configuration (``net.config``, set by the models) and the layer types."""
+    config = getattr(net, "config", None)
+    return {"format": 1, "model": type(net).__name__,
+            "config": json.loads(json.dumps(config, default=_json_value)) if config is not None else None,
+            "layers": [type(layer).__name__ for layer in net.layers] + [type(net.last_layer).__name__]}
+
+
+def _model_name(d):
+    if d.get("config") is not None:
+        return f"{d['model']}(" + ", ".join(f"{k}={v!r}" for k, v in d["config"].items()) + ")"
+    return f"{d['model']}([{', '.join(d.get('layers', []))}])"
+
+
+def _read_description(value, source):
+    try:
+        d = json.loads(str(value))
+        if not isinstance(d, dict) or not isinstance(d.get("model"), str):
+            raise ValueError("not a dict with a 'model' name")
+    except ValueError as err:
+        raise ValueError(f"{source}: its {MODEL_KEY} entry should say which network the weights belong "
+                         f"to (JSON), but it cannot be read ({err})") from err
+    return d
+
+
+def check_description(value, net, source):
+    """Refuse a file's ``MODEL_KEY`` entry ``value`` unless it describes ``net`` (naming both)."""
+    theirs, ours = _read_description(value, source), model_description(net)
+    if any(theirs.get(k) != ours[k] for k in ("model", "config", "layers")):
+        raise ValueError(f"{source} holds the weights of {_model_name(theirs)}, but this network is "
+                         f"{_model_name(ours)}: even where the shapes match, the networks differ; "
+                         f"build {_model_name(theirs)} to load them")

@@ -5,62 +5,135 @@
 layers that have parameters, as the book does: ``W1``, ``b1`` for the first, ``W2``,
 ``b2`` for the next, ``gamma3``, ``beta3`` for a batch normalization after them...
 The arrays in ``params`` *are* the layers' arrays: an optimizer that updates
-``params`` in place updates the layers.
+``params`` in place updates the layers, and ``params[key] = value`` copies ``value``
+into the layer's array (the book's way to load weights).
+
+``layers`` is ordered, and each layer has the book's name too: ``layers[0]`` and
+``layers["Conv1"]`` are the same layer; then come ``Relu1``, ``Pool1``, ``Affine1``,
+``Relu2``... (one counter per kind of layer, as in the book's ``OrderedDict``).
 """
 
 import json
+import warnings
+from collections.abc import Mapping, MutableMapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from .gradcheck import numerical_gradient as _numerical_gradient
-from .io import load_npz, save_npz
+from .io import MODEL_KEY, check_description, load_arrays, model_description, save_npz
 from .layers import SoftmaxWithLoss
 
-__all__ = ["Sequential", "MODEL_KEY", "model_description"]
+__all__ = ["Sequential", "Layers", "book_names"]
 
-MODEL_KEY = "__model__"  # the .npz entry that says which network the weights belong to
-
-
-def _json_value(value):
-    return value.item() if hasattr(value, "item") else str(value)  # NumPy numbers in a config
+# the book's short names; other layers are named by their class
+_BOOK_NAMES = {"Convolution": "Conv", "Pooling": "Pool", "BatchNormalization": "BatchNorm"}
 
 
-def model_description(net):
-    """What a weights file records about its network (JSON-friendly): the class, its
-    constructor configuration (``net.config``, set by the models) and the layer types."""
-    config = getattr(net, "config", None)
-    return {"format": 1, "model": type(net).__name__,
-            "config": json.loads(json.dumps(config, default=_json_value)) if config is not None else None,
-            "layers": [type(layer).__name__ for layer in net.layers] + [type(net.last_layer).__name__]}
+def book_names(layers):
+    """The book's names for ``layers``: kind + a counter per kind, e.g. Conv1, Relu1, Pool1, Affine1, Relu2."""
+    counts, names = {}, []
+    for layer in layers:
+        kind = next((_BOOK_NAMES.get(c.__name__, c.__name__) for c in type(layer).__mro__
+                     if c.__name__ in _BOOK_NAMES), type(layer).__name__)
+        counts[kind] = counts.get(kind, 0) + 1
+        names.append(f"{kind}{counts[kind]}")
+    return names
 
 
-def _model_name(d):
-    if d.get("config") is not None:
-        return f"{d['model']}(" + ", ".join(f"{k}={v!r}" for k, v in d["config"].items()) + ")"
-    return f"{d['model']}([{', '.join(d.get('layers', []))}])"
+class Layers(Sequence):
+    """A network's layers in order, addressable by position and by name.
+
+    ``layers[0]``, ``layers[-1]``, ``layers[1:3]`` (a list), ``for layer in layers``,
+    ``len(layers)`` and ``reversed(layers)`` work as for a list; ``layers["Conv1"]``,
+    ``keys()``, ``values()`` and ``items()`` as for the book's ``OrderedDict``.
+    """
+
+    def __init__(self, layers, names=None):
+        self._layers = list(layers)
+        self._names = list(names) if names is not None else book_names(self._layers)
+        if len(set(self._names)) != len(self._names):
+            raise ValueError(f"layer names must be unique, got {self._names}")
+        self._by_name = dict(zip(self._names, self._layers))
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            if key not in self._by_name:
+                raise KeyError(f"no layer named {key!r}; the layers are {self._names}")
+            return self._by_name[key]
+        return self._layers[key]
+
+    def __len__(self):
+        return len(self._layers)
+
+    def __contains__(self, item):
+        return item in self._by_name if isinstance(item, str) else any(item is layer for layer in self._layers)
+
+    def __add__(self, other):
+        return self._layers + list(other)
+
+    def __radd__(self, other):
+        return list(other) + self._layers
+
+    def keys(self):
+        return list(self._names)
+
+    def values(self):
+        return list(self._layers)
+
+    def items(self):
+        return list(zip(self._names, self._layers))
+
+    def __repr__(self):
+        return "Layers(" + ", ".join(f"{name}={layer!r}" for name, layer in self.items()) + ")"
 
 
-def _read_description(value, source):
-    try:
-        d = json.loads(str(value))
-        if not isinstance(d, dict) or not isinstance(d.get("model"), str):
-            raise ValueError("not a dict with a 'model' name")
-    except ValueError as err:
-        raise ValueError(f"{source}: its {MODEL_KEY} entry should say which network the weights belong "
-                         f"to (JSON), but it cannot be read ({err})") from err
-    return d
+class _Params(MutableMapping):
+    """``network.params``: a live view of the layers' own arrays under the network's names."""
+
+    def __init__(self, where):
+        self._where = where  # network key -> (layer, the layer's key)
+
+    def __getitem__(self, key):
+        layer, own = self._where[key]
+        return layer.params[own]
+
+    def __setitem__(self, key, value):
+        if key not in self._where:
+            raise KeyError(f"{key!r} is not a parameter of this network; it has {list(self._where)}")
+        target = self[key]
+        if value is target:  # params[key] -= step: already updated in place
+            return
+        value = np.asarray(value)
+        if value.shape != target.shape:
+            raise ValueError(f"params[{key!r}] must have shape {target.shape}, got {value.shape}")
+        target[...] = value  # into the layer's array, in the network's dtype
+
+    def __delitem__(self, key):
+        raise TypeError(f"cannot delete params[{key!r}]: a network's parameters are fixed by its layers")
+
+    def __iter__(self):
+        return iter(self._where)
+
+    def __len__(self):
+        return len(self._where)
+
+    def __repr__(self):
+        return repr(dict(self))
 
 
 class Sequential:
     """A feed-forward network.
 
     Args:
-        layers: list of layers, applied in order.
+        layers: list of layers, applied in order, or a dict name -> layer (the book's
+            ``OrderedDict``; a list gets the book's names, see :func:`book_names`).
         last_layer: the loss layer after ``layers``, default ``SoftmaxWithLoss()`` (the book's name).
     """
 
     def __init__(self, layers, last_layer=None):
-        self.layers = list(layers)
+        named = isinstance(layers, Mapping)
+        self.layers = Layers(layers.values() if named else layers, layers.keys() if named else None)
         self.last_layer = last_layer if last_layer is not None else SoftmaxWithLoss()
         self._names = []  # (layer, its key, the network's key), e.g. (conv, "W", "W1")
         index = 0
@@ -75,8 +148,12 @@ class Sequential:
 
     @property
     def params(self):
-        """Dict of the trainable arrays (the layers' own arrays, not copies)."""
-        return {net_key: layer.params[key] for layer, key, net_key in self._names if key in layer.params}
+        """Dict of the trainable arrays (the layers' own arrays, not copies).
+
+        ``params[key] = value`` copies ``value`` into that array (``ValueError`` for
+        another shape), so that the layers use it, as in the book.
+        """
+        return _Params({net_key: (layer, key) for layer, key, net_key in self._names if key in layer.params})
 
     @property
     def buffers(self):
@@ -104,14 +181,16 @@ class Sequential:
         """Fraction of correct predictions, computed ``batch_size`` images at a time."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got batch_size = {batch_size}")
+        t = np.asarray(t)
+        if t.ndim == 2 and t.shape[1] == 1:
+            t = t[:, 0]  # a column of labels
+        elif t.ndim != 1:
+            t = t.argmax(axis=1)  # one-hot
+        if len(t) != len(x):
+            raise ValueError(f"x has {len(x)} samples but t has {len(t)} labels")
         if len(x) == 0:
             raise ValueError(f"the accuracy of 0 images is undefined: x has shape {np.shape(x)}; "
                              f"pass at least one image")
-        t = np.asarray(t)
-        if t.ndim != 1:
-            t = t.argmax(axis=1)
-        if len(t) != len(x):
-            raise ValueError(f"x has {len(x)} samples but t has {len(t)} labels")
         correct = 0
         for i in range(0, len(x), batch_size):
             correct += int(np.sum(self.predict(x[i:i + batch_size]).argmax(axis=1) == t[i:i + batch_size]))
@@ -133,15 +212,27 @@ class Sequential:
     def numerical_gradient(self, x, t, h=1e-5):
         """Gradients of the loss by centered differences (slow: for checking ``gradient``).
 
+        Always computed in float64, whatever the network's dtype (in float32 the
+        differences would be mostly rounding): the layers compute with float64 copies
+        of their parameters, then get their own arrays back. Returns float64 arrays
+        keyed like ``params``.
+
         Runs in training mode, like ``gradient``. Batch norm's running statistics are
         restored afterwards; a network with Dropout must use ``ratio=0`` for the check
         (a new random mask at every evaluation would make the loss jump).
         """
         saved = {k: v.copy() for k, v in self.buffers.items()}
-        grads = {key: _numerical_gradient(lambda: self.loss(x, t, train=True), p, h)
-                 for key, p in self.params.items()}
-        for key, value in saved.items():
-            self.buffers[key][...] = value
+        own = [(layer.params, key, layer.params[key]) for layer, key, _ in self._names if key in layer.params]
+        try:
+            for store, key, value in own:
+                store[key] = value.astype(np.float64)
+            grads = {key: _numerical_gradient(lambda: self.loss(x, t, train=True), p, h)
+                     for key, p in self.params.items()}
+        finally:
+            for store, key, value in own:
+                store[key] = value
+            for key, value in saved.items():
+                self.buffers[key][...] = value
         return grads
 
     def save_params(self, path, overwrite=False):
@@ -149,24 +240,32 @@ class Sequential:
         ``MODEL_KEY`` (a JSON string, no pickle) naming the model, its constructor
         configuration and its layers, so that the weights never load into another network.
 
-        Raises ``FileExistsError`` if the file exists, unless ``overwrite=True``.
+        Raises ``FileExistsError`` if the file exists, unless ``overwrite=True``. Asked
+        for a ``.pkl`` name (the book's ``params.pkl``), it still writes an ``.npz``
+        archive under that name, and warns: :meth:`load_params` reads it, ``pickle`` cannot.
         """
+        if Path(path).suffix.lower() in (".pkl", ".pickle"):
+            warnings.warn(f"{path}: cnnlib saves weights as an .npz archive, not a pickle (an .npz cannot "
+                          f"run code when loaded); load_params reads it, pickle.load cannot", stacklevel=2)
         description = np.array(json.dumps(model_description(self)))
         return save_npz(path, {**self.params, **self.buffers, MODEL_KEY: description}, overwrite=overwrite)
 
     def load_params(self, path):
-        """Load what :meth:`save_params` wrote (pickles refused), into the existing arrays.
+        """Load what :meth:`save_params` wrote, into the existing arrays.
 
+        Also reads a pickled dict of numpy arrays such as the book's ``params.pkl``
+        (keys ``W1``... ``b3`` for SimpleConvNet), with a warning, through a restricted
+        unpickler: a pickle holding anything else is refused (see :func:`cnnlib.io.load_arrays`).
         All or nothing: everything is checked before the network changes. Raises
         ``ValueError`` when the file belongs to another model or configuration (naming
         both), and naming every missing, unexpected, mis-shaped or non-finite entry. A file
-        written before weights files recorded their model loads by names and shapes (said
-        in one printed line).
+        that does not record its model (saved before cnnlib did, or the book's) loads by
+        names and shapes (said in one printed line).
         """
-        arrays = load_npz(path)
+        arrays = load_arrays(path)
         if MODEL_KEY not in arrays:
-            print(f"cnnlib: {path} does not say which network it belongs to (saved before cnnlib "
-                  f"recorded it); loading it by names and shapes only")
+            print(f"cnnlib: {path} does not say which network it belongs to; loading it by names "
+                  f"and shapes only")
         self.set_params(arrays, source=str(path))
 
     def set_params(self, arrays, source="the given arrays"):
@@ -178,11 +277,7 @@ class Sequential:
         """
         arrays = dict(arrays)
         if MODEL_KEY in arrays:
-            theirs, ours = _read_description(arrays.pop(MODEL_KEY), source), model_description(self)
-            if any(theirs.get(k) != ours[k] for k in ("model", "config", "layers")):
-                raise ValueError(f"{source} holds the weights of {_model_name(theirs)}, but this network is "
-                                 f"{_model_name(ours)}: even where the shapes match, the networks differ; "
-                                 f"build {_model_name(theirs)} to load them")
+            check_description(arrays.pop(MODEL_KEY), self, source)
         own = {**self.params, **self.buffers}
         problems = []
         missing = sorted(set(own) - set(arrays))

@@ -79,7 +79,9 @@ plt.show()
 
 # %% [markdown]
 # The library's `Pooling(pool_h, pool_w, stride, pad, mode)` works on `(N, C, H, W)`
-# batches. The window and the stride are usually equal (2×2 with stride 2): pass both.
+# batches. The window and the stride are usually equal (2×2 with stride 2), so the stride
+# defaults to the window's size, as in PyTorch and the book's current code. We pass it
+# anyway, to say what we mean.
 
 # %%
 assert (Pooling(2, 2, stride=2).forward(x[None, None])[0, 0] == out_max).all()

@@ -153,11 +153,13 @@ def test_max_pool_padding_as_large_as_the_window():
 
 # --- labels ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("t", [np.zeros((2, 4)), np.array([0, 1, 2]), np.zeros((2, 1), dtype=int)],
-                         ids=["one-hot with 4 classes", "3 labels for 2 samples", "column of labels"])
+@pytest.mark.parametrize("t", [np.zeros((2, 4)), np.array([0, 1, 2]), np.zeros((2, 2), dtype=int),
+                               np.zeros((3, 1), dtype=int)],
+                         ids=["one-hot with 4 classes", "3 labels for 2 samples", "two columns",
+                              "column of 3 labels for 2 samples"])
 def test_wrong_label_shape(t):
-    with pytest.raises(ValueError, match=r"t must be integer labels of shape \(N,\) = \(2,\) or one-hot "
-                                         r"of shape \(N, K\) = \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"t must be integer labels of shape \(N,\) = \(2,\) or \(N, 1\), "
+                                         r"or one-hot of shape \(N, K\) = \(2, 3\)"):
         SoftmaxWithLoss().forward(np.zeros((2, 3)), t)
 
 

@@ -8,7 +8,7 @@ from cnnlib import Sequential, rel_error
 from cnnlib.im2col import im2col
 from cnnlib.io import load_npz, save_npz
 from cnnlib.layers import Affine, BatchNormalization, Convolution, Pooling, Relu
-from cnnlib.network import MODEL_KEY
+from cnnlib.io import MODEL_KEY
 from cnnlib.optim import SGD
 
 GRAD_TOL = 1e-7

@@ -9,7 +9,7 @@ import pytest
 from cnnlib import AlexNet, LeNet5, Sequential, SimpleConvNet
 from cnnlib.io import load_npz, save_npz
 from cnnlib.layers import Affine, Relu, Sigmoid
-from cnnlib.network import MODEL_KEY
+from cnnlib.io import MODEL_KEY
 from cnnlib.train import Trainer
 
 

@@ -12,7 +12,11 @@ A layer is an object with
 - ``macs(input_shape)`` -> the multiply-adds one sample costs (:func:`cnnlib.summary`
   counts them; the default 0 is for layers whose few operations per value papers leave out),
 - ``params`` and ``grads``: dicts keyed ``"W"``, ``"b"`` (``"gamma"``, ``"beta"`` for
-  batch normalization), empty for layers without parameters.
+  batch normalization), empty for layers without parameters. The book's attribute
+  names read the same dicts: ``layer.W`` is ``layer.params["W"]``, ``layer.dW`` is
+  ``layer.grads["W"]`` (None before ``backward``); assigning ``layer.W = array`` puts
+  that array in ``params`` (same shape required), as the book's ``load_params`` does, so
+  a layer written the book's way (``self.W = W`` ... ``self.dW = ...``) fills the dicts.
 
 The loss layer (:class:`~cnnlib.layers.SoftmaxWithLoss`) is the one exception: its
 ``forward(x, t)`` also takes the labels and returns a number, and its ``backward(dout=1)``
@@ -21,11 +25,46 @@ starts the chain. No layer mutates the arrays passed to it.
 
 import numpy as np
 
-__all__ = ["Layer", "SameShape", "check_ndim"]
+__all__ = ["Layer", "SameShape", "check_ndim", "param_attribute", "grad_attribute"]
+
+
+def param_attribute(key):
+    """A property ``layer.<key>`` for ``layer.params[key]`` (the book reads and assigns ``conv.W``)."""
+
+    def get(self):
+        if key not in self.params:
+            raise AttributeError(f"{type(self).__name__} has no parameter {key!r} (it has {list(self.params)})")
+        return self.params[key]
+
+    def set(self, value):
+        old = self.params.get(key)  # None: a layer written the book's way (self.W = W) creates it
+        if old is not None and (not isinstance(value, np.ndarray) or value.shape != old.shape):
+            raise ValueError(f"{type(self).__name__}.{key} must be an array of shape {old.shape}, "
+                             f"got {getattr(value, 'shape', type(value).__name__)}")
+        self.params[key] = value  # the array itself, not a copy: the book shares it with its params dict
+
+    return property(get, set, doc=f"``params[{key!r}]``, the book's attribute name.")
+
+
+def grad_attribute(key):
+    """A property ``layer.d<key>`` for ``layer.grads[key]``: None before ``backward``."""
+
+    def get(self):
+        if key not in self.params:
+            raise AttributeError(f"{type(self).__name__} has no parameter {key!r} (it has {list(self.params)})")
+        return self.grads.get(key)
+
+    def set(self, value):  # a backward written the book's way: self.dW = ...
+        self.grads[key] = value
+
+    return property(get, set, doc=f"``grads[{key!r}]``, the book's attribute name (None before backward).")
 
 
 class Layer:
     """Base class: no parameters, nothing cached. Subclasses override forward/backward."""
+
+    W, b = param_attribute("W"), param_attribute("b")
+    dW, db = grad_attribute("W"), grad_attribute("b")
 
     def __init__(self):
         self.params = {}

@@ -71,18 +71,28 @@ class Dropout(SameShape):
     the layer is the identity.
 
     Args:
-        ratio: drop probability, 0 <= ratio < 1.
+        ratio: drop probability, 0 <= ratio < 1 (the book's keyword ``dropout_ratio`` works too).
         rng: ``np.random.Generator`` or seed for the masks.
+
+    The book's Dropout scales at inference instead (``x * (1 - ratio)``); both give the
+    same expected output, but weights trained with one do not transfer to the other.
+    ``forward(x, train_flg=...)``, the book's keyword, is ``forward(x, train=...)``.
     """
 
-    def __init__(self, ratio=0.5, rng=None):
+    def __init__(self, ratio=0.5, rng=None, *, dropout_ratio=None):
         super().__init__()
+        if dropout_ratio is not None:
+            if ratio != 0.5:
+                raise TypeError(f"give ratio or dropout_ratio (the book's name), not both: "
+                                f"ratio = {ratio}, dropout_ratio = {dropout_ratio}")
+            ratio = dropout_ratio
         if not 0 <= ratio < 1:
             raise ValueError(f"ratio must be in [0, 1), got ratio = {ratio}")
         self.ratio = ratio
         self.rng = np.random.default_rng(rng)
 
-    def forward(self, x, train=True):
+    def forward(self, x, train=True, *, train_flg=None):
+        train = train if train_flg is None else train_flg
         if not train or self.ratio == 0:
             self.scale = None
             return x

@@ -15,22 +15,24 @@ def softmax(x):
 
 
 def _labels(t, N, K):
-    """Integer labels (N,) from integer labels (N,) or one-hot labels (N, K)."""
+    """Integer labels (N,) from integer labels (N,) or (N, 1), or one-hot labels (N, K)."""
     t = np.asarray(t)
     if t.ndim == 2 and t.shape == (N, K):
         return t.argmax(axis=1)
+    if t.shape == (N, 1):
+        t = t[:, 0]  # a column of labels, as the book's gradient_check.py passes
     if t.ndim == 1 and t.shape[0] == N:
         if not np.issubdtype(t.dtype, np.integer):
             raise TypeError(f"t must hold integer class labels, got dtype {t.dtype}")
         if t.size and (t.min() < 0 or t.max() >= K):
             raise ValueError(f"t holds labels in [{t.min()}, {t.max()}], but there are only K = {K} classes (0..{K - 1})")
         return t
-    raise ValueError(f"t must be integer labels of shape (N,) = ({N},) or one-hot of shape (N, K) = ({N}, {K}), "
-                     f"got shape {t.shape}")
+    raise ValueError(f"t must be integer labels of shape (N,) = ({N},) or (N, 1), or one-hot of shape "
+                     f"(N, K) = ({N}, {K}), got shape {t.shape}")
 
 
 def cross_entropy_error(y, t):
-    """Mean cross-entropy of probabilities ``y`` (N, K) against labels ``t`` ((N,) or one-hot)."""
+    """Mean cross-entropy of probabilities ``y`` (N, K) against labels ``t`` ((N,), (N, 1) or one-hot)."""
     N, K = y.shape
     labels = _labels(t, N, K)
     return float(-np.mean(np.log(y[np.arange(N), labels] + 1e-12)))
@@ -40,7 +42,7 @@ class SoftmaxWithLoss(Layer):
     """Softmax followed by mean cross-entropy: the last layer of a network.
 
     Unlike the other layers (see :mod:`cnnlib.layers.base`), it takes the labels too:
-    ``forward(x, t)``: scores ``x`` (N, K), labels ``t`` as integers (N,) or one-hot (N, K);
+    ``forward(x, t)``: scores ``x`` (N, K), labels ``t`` as integers (N,) or (N, 1), or one-hot (N, K);
     returns the scalar loss. ``backward(dout=1)`` starts backpropagation: it returns
     ``dx = dout * (softmax(x) - onehot(t)) / N``. A network keeps it apart from its
     ``layers``, as ``last_layer`` (the book's name).

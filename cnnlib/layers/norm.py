@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import SameShape, check_ndim
+from .base import SameShape, check_ndim, grad_attribute, param_attribute
 
 __all__ = ["BatchNormalization", "LRN"]
 
@@ -24,9 +24,21 @@ class BatchNormalization(SameShape):
     Args:
         gamma, beta: scale and shift, shape (D,) or (C,).
         eps: added to the variance before the square root.
+        running_mean, running_var: initial running statistics, shape (D,) (the book's
+            keywords; default zeros and ones). Copied into ``buffers``.
+
+    The book's names work too: ``forward(x, train_flg=...)``, and the attributes
+    ``gamma``, ``beta``, ``dgamma``, ``dbeta``, ``running_mean``, ``running_var``.
+    Unlike the book's layer, which flattens a conv input (N, C, H, W) to (N, C*H*W)
+    and normalizes each of the C*H*W values, this one normalizes per channel.
     """
 
-    def __init__(self, gamma, beta, momentum=0.9, eps=1e-5):
+    gamma, beta = param_attribute("gamma"), param_attribute("beta")
+    dgamma, dbeta = grad_attribute("gamma"), grad_attribute("beta")
+    running_mean = property(lambda self: self.buffers["running_mean"], doc="the running mean, (D,)")
+    running_var = property(lambda self: self.buffers["running_var"], doc="the running variance, (D,)")
+
+    def __init__(self, gamma, beta, momentum=0.9, eps=1e-5, *, running_mean=None, running_var=None):
         super().__init__()
         check_ndim(gamma, (1,), "gamma", "(D,)")
         check_ndim(beta, (1,), "beta", "(D,)")
@@ -39,6 +51,11 @@ class BatchNormalization(SameShape):
         D = gamma.shape[0]
         self.buffers = {"running_mean": np.zeros(D, gamma.dtype), "running_var": np.ones(D, gamma.dtype),
                         "num_batches": np.zeros((), np.int64)}
+        for name, value in (("running_mean", running_mean), ("running_var", running_var)):
+            if value is not None:
+                if np.shape(value) != (D,):
+                    raise ValueError(f"{name} must have shape (D,) = ({D},) like gamma, got {np.shape(value)}")
+                self.buffers[name][...] = value
 
     def _rows(self, x):
         """(N, D) view of x: conv input is moved to (N*H*W, C) so each channel is a column."""
@@ -54,7 +71,8 @@ class BatchNormalization(SameShape):
             return rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)
         return rows
 
-    def forward(self, x, train=True):
+    def forward(self, x, train=True, *, train_flg=None):
+        train = train if train_flg is None else train_flg
         self.x_shape = x.shape
         rows = self._rows(x)
         gamma, beta = self.params["gamma"], self.params["beta"]

@@ -20,8 +20,9 @@ class Pooling(Layer):
 
     Args:
         pool_h, pool_w: window size.
-        stride: step between windows (the book's default is 1; 2x2 pooling usually
-            has stride 2).
+        stride: step between windows; default (None) the window's size, so that
+            windows do not overlap (2 for 2x2, as in PyTorch and the book's current
+            ``common/layers.py``). A window that is not square needs an explicit stride.
         pad: padding on each side (max pooling pads with -inf so padding never wins;
             average pooling pads with zeros, which count in the mean, like PyTorch).
         mode: ``"max"`` or ``"average"``.
@@ -35,15 +36,20 @@ class Pooling(Layer):
     to the window's maximum (the first one, if several tie, as in PyTorch).
     """
 
-    def __init__(self, pool_h, pool_w, stride=1, pad=0, mode="max", strict=True):
+    def __init__(self, pool_h, pool_w, stride=None, pad=0, mode="max", strict=True):
         super().__init__()
         if mode not in ("max", "average"):
             raise ValueError(f"mode must be 'max' or 'average', got mode = {mode!r}")
+        for name, size in (("pool_h", pool_h), ("pool_w", pool_w)):
+            check_window_args(size, 1, 1, 0, dim=name)  # a window size >= 1
+        if stride is None:
+            if pool_h != pool_w:
+                raise ValueError(f"a {pool_h}x{pool_w} window has no default stride (the default is the "
+                                 f"window's size, which needs pool_h == pool_w): pass stride=...")
+            stride = pool_h
         self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
         self.mode, self.strict = mode, strict
         check_stride_pad(stride, pad)  # fail early on bad numbers
-        for name, size in (("pool_h", pool_h), ("pool_w", pool_w)):
-            check_window_args(size, 1, 1, 0, dim=name)  # a window size >= 1
         if mode == "max" and 2 * pad > min(pool_h, pool_w):
             # a window made only of padding would output -inf (PyTorch refuses this too)
             raise ValueError(f"pad = {pad} is too large for a {pool_h}x{pool_w} max pooling window: "

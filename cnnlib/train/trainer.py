@@ -13,8 +13,7 @@ import time
 import numpy as np
 
 from ..data.augment import random_shift
-from ..io import load_npz, save_npz
-from ..network import MODEL_KEY, model_description
+from ..io import MODEL_KEY, load_npz, model_description, save_npz
 from ..optim import OPTIMIZERS, Optimizer
 from .plots import LivePlot
 
@@ -61,11 +60,32 @@ def _rng_from_array(rng, text):
     rng.bit_generator.state = json.loads(str(text))
 
 
+def _loss_and_gradient(network, x, t):
+    """(loss, grads) at the current weights: one pass for cnnlib's networks, which have
+    ``loss_and_gradient``; ``gradient(x, t)`` then ``loss(x, t)`` for any other network
+    with the book's API (the book's Trainer asks for the loss after the update instead)."""
+    if hasattr(network, "loss_and_gradient"):
+        return network.loss_and_gradient(x, t)
+    grads = network.gradient(x, t)
+    return network.loss(x, t), grads
+
+
+def _check_api(network):
+    needed = ("params", "accuracy") + (() if hasattr(network, "loss_and_gradient") else ("gradient", "loss"))
+    missing = [name for name in needed if not hasattr(network, name)]
+    if missing:
+        raise TypeError(f"the Trainer needs a network with the book's API (params, gradient(x, t), "
+                        f"loss(x, t), accuracy(x, t)); {type(network).__name__} has no {', '.join(missing)}")
+
+
 class Trainer:
-    """Mini-batch training of a network with the book's API (``params``, ``loss_and_gradient``, ``accuracy``).
+    """Mini-batch training of a network with the book's API (``params``, ``gradient``, ``loss``, ``accuracy``).
 
     Args:
-        network: e.g. :class:`cnnlib.SimpleConvNet`.
+        network: e.g. :class:`cnnlib.SimpleConvNet`, or any object with the book's API:
+            ``params`` (dict of arrays the optimizer updates in place), ``gradient(x, t)``
+            (dict keyed like ``params``), ``loss(x, t)`` and ``accuracy(x, t)``, such as
+            the book's own ``SimpleConvNet``. Checkpoints need a cnnlib network.
         x_train, t_train: training images (N, C, H, W) and labels (N,) or one-hot.
         x_test, t_test: test images and labels, evaluated in full at each epoch end.
         optimizer: ``"adam"``, ``"sgd"``, ``"momentum"``, ``"adagrad"`` or an optimizer object.
@@ -94,6 +114,7 @@ class Trainer:
     def __init__(self, network, x_train, t_train, x_test, t_test, optimizer="adam", lr=None, epochs=20,
                  batch_size=100, seed=0, augment_shift=0, snapshot_epochs=(), snapshot_params=("W1",),
                  progress=True, live_plot=False):
+        _check_api(network)
         _check_sets(x_train, t_train, x_test, t_test)
         batch_size, epochs = _check_int("batch_size", batch_size, 1), _check_int("epochs", epochs, 0)
         augment_shift = _check_int("augment_shift", augment_shift, 0)
@@ -156,7 +177,7 @@ class Trainer:
             x = self.x_train[batch]
             if self.augment_shift:
                 x = random_shift(x, self.augment_shift, self.rng)
-            loss, grads = self.network.loss_and_gradient(x, self.t_train[batch])
+            loss, grads = _loss_and_gradient(self.network, x, self.t_train[batch])
             self._check_divergence(loss, i // self.batch_size + 1)
             self.optimizer.update(self.network.params, grads)
             self.history["loss"].append(loss)
