@@ -91,6 +91,9 @@ class IndexSet:
     def __hash__(self):
         return hash(self.blocks)
 
+    def __repr__(self):
+        return f"IndexSet({str(self)!r})"
+
     def __str__(self):
         runs = self.ranges(limit=4)
         text = ", ".join(f"{r.start}" if len(r) == 1 else f"{r.start}–{r.stop - 1}" for r in runs[:3])
