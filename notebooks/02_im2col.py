@@ -107,6 +107,11 @@ print(f"{N * FN * OH * OW:,} Python loop iterations, each a small NumPy call")
 # Label the 16 pixels of a 4×4 image with their own index, and unfold the 3×3 windows
 # (stride 1). There are 2×2 = 4 windows: each becomes a **row**, its 9 pixels the
 # **columns**.
+#
+# The same on the book's example (section 4 below): a 7×7 image with 3 channels and a
+# 5×5 filter has 9 windows, so `col` has 9 rows of 5·5·3 = 75 numbers.
+#
+# ![Each 5×5×3 window of a 7×7×3 image becomes one row of col, shape (9, 75)](../images/im2col.png)
 
 # %%
 # NBVAL_CHECK_OUTPUT
