@@ -247,3 +247,12 @@ def test_explorer_pairs_dilation_and_window_slider():
     assert explorer.sliders["window"].max == 11 and "Output size: 6 × 2" in explorer.text.value
     explorer.sliders["D"].value = 2
     assert "Output size: 4 × 1 after flooring" in explorer.text.value and explorer.sliders["window"].max == 3
+
+
+def test_window_slider_is_clipped_when_the_output_shrinks():
+    explorer = output_size_explorer()
+    explorer.sliders["window"].value = 500
+    explorer.sliders["SH"].value = 8                        # 24 × 24 outputs -> 3 × 24 (floored)
+    assert explorer.sliders["window"].max == explorer.sliders["window"].value == 71
+    assert "Window 71 of 72: input rows 16–20, columns 23–27 → output cell (2, 23)" in explorer.text.value
+    assert explorer.figure.outputs[0]["data"]["text/plain"].endswith("window 71>")
