@@ -2,6 +2,8 @@
 installs the test set), and every notebook is paired with a .py file that says the same thing."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
@@ -65,3 +67,35 @@ def test_notebook_outputs_are_fresh(ipynb):
         for out in c.get("outputs", []):
             assert out.get("output_type") != "error" or "raises-exception" in c.metadata.get("tags", []), \
                 f"{ipynb.name} stores an error output: {out.get('ename')}"
+
+
+# --- the layers of the house -------------------------------------------------------------
+
+CORE = [p for p in (ROOT / "cnnlib").glob("*.py")] + list((ROOT / "cnnlib" / "layers").glob("*.py"))
+OUTER = ("data", "train", "course")
+
+
+def test_the_network_core_imports_no_outer_ring():
+    # sizes, im2col, layers, optim, network, models... never import data, training or the course
+    import ast
+
+    for path in CORE:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level and path.name != "__init__.py":
+                parts = (node.module or "").split(".")
+                assert parts[0] not in OUTER, f"{path.relative_to(ROOT)} imports {'.' * node.level}{node.module}"
+
+
+def test_import_cnnlib_loads_nothing_heavy():
+    heavy = ["pooch", "tqdm", "matplotlib", "ipywidgets", "PIL", "sklearn", "mlxtend", "requests"]
+    code = f"import sys, cnnlib; print([m for m in {heavy!r} if m in sys.modules])"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip() == "[]", run.stdout + run.stderr
+
+
+def test_the_package_stays_small():
+    modules = sorted(p.name for p in (ROOT / "cnnlib").glob("*.py"))
+    assert len(modules) <= 12, modules
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "cnnlib").rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 300}
+    assert not long, long
