@@ -116,7 +116,10 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0, *, dilation=1,
         raise ValueError(f"col must have shape (N*OH*OW, C*FH*FW) = {(N * OH * OW, C * filter_h * filter_w)} "
                          f"for input_shape {tuple(input_shape)}, got {col.shape}")
     col = col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((N, C, H + 2 * PH + SH - 1, W + 2 * PW + SW - 1), dtype=col.dtype)
+    # integer col (uint8...) is added up in float64: overlapping windows would wrap around.
+    # The padded image suffices (the book adds SH - 1 rows, which a huge stride makes huge)
+    dtype = col.dtype if np.issubdtype(col.dtype, np.floating) else np.dtype(np.float64)
+    img = np.zeros((N, C, H + 2 * PH, W + 2 * PW), dtype=dtype)
     for y in range(filter_h):                         # the book's loop over filter offsets
         y_max = y * DH + SH * OH
         for x in range(filter_w):
