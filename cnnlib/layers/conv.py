@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..im2col import check_workspace, memory_limit
 from ..sizes import check_stride_pad, conv_output_size, pair
 from .base import Layer, check_float_array, check_ndim
 from .columns import Columns, grouped_matmul
@@ -92,10 +93,16 @@ class Convolution(Layer):
         check_ndim(x, (4,), "x", "(N, C, H, W)")
         FN, OH, OW = self.output_shape(x.shape[1:])
         W, b = self.params["W"], self.params["b"]
-        out = np.empty((len(x), FN, OH, OW), dtype=np.result_type(x, W))
+        dtype, G = np.result_type(x, W), self.groups
+        col_bytes = W[0].size * G * OH * OW * dtype.itemsize   # one image's col
+        check_workspace(len(x) * FN * OH * OW * dtype.itemsize, f"Convolution's output ({len(x)}, {FN}, {OH}, {OW})",
+                        f"pass fewer images at a time (N = {len(x)})")
+        check_workspace(col_bytes, f"Convolution's col for one image ({W[0].size * G}, {OH}*{OW})",
+                        "use a smaller image, fewer channels or a smaller filter")
+        out = np.empty((len(x), FN, OH, OW), dtype=dtype)
         # col takes W's dtype, not x's: backward writes dcol into its memory (uint8 images...)
-        G = self.groups
-        parts = self.columns.chunks(len(x), W[0].size * G * OH * OW * out.itemsize, self.max_col_bytes)
+        limit = memory_limit() if self.max_col_bytes is None else min(self.max_col_bytes, memory_limit())
+        parts = self.columns.chunks(len(x), col_bytes, limit)   # chunks: col never exceeds the limit
         for part in parts:
             col = self.columns.unfold(x[part], out.dtype)           # im2col: a column per window
             products = grouped_matmul(W.reshape(G, FN // G, -1), col.reshape(G, -1, col.shape[1]))

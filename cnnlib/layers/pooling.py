@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..im2col import pad_images
+from ..im2col import check_workspace, pad_images
 from ..sizes import check_stride_pad, check_window_args, conv_output_size, pair
 from .base import Layer, as_float, check_ndim
 
@@ -70,8 +70,15 @@ class Pooling(Layer):
     def forward(self, x, train=True):
         check_ndim(x, (4,), "x", "(N, C, H, W)")
         C, OH, OW = self.output_shape(x.shape[1:])
-        if self.mode == "average" or pair(self.pad, "pad") != (0, 0):
+        PH, PW = pair(self.pad, "pad")
+        if self.mode == "average" or (PH, PW) != (0, 0):
             x = as_float(x)  # integers: a sum of uint8 wraps around, and -inf padding has no integer
+        kept = self.pool_h * self.pool_w if train and self.mode == "max" else 1  # the running maxima
+        N = x.shape[0]
+        padded = N * C * (x.shape[2] + 2 * PH) * (x.shape[3] + 2 * PW) if (PH, PW) != (0, 0) else 0
+        check_workspace((kept * N * C * OH * OW + padded) * x.itemsize,
+                        f"Pooling's {'running maxima and output' if kept > 1 else 'output'} ({N}, {C}, {OH}, {OW})"
+                        + (f" times {kept}" if kept > 1 else ""), f"pass fewer images at a time (N = {N})")
         views = self._views(x, OH, OW)
         if self.mode == "average":
             out = sum(views[1:], views[0].copy()) / len(views)
