@@ -29,12 +29,39 @@ convolution layer's faster variants of the same copy (columns instead of rows, t
 batch last, reused memory) are in :mod:`cnnlib.layers.columns`.
 """
 
+import os
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .sizes import conv_output_size, effective_filter_size, pair
 
-__all__ = ["im2col", "col2im"]
+__all__ = ["im2col", "col2im", "memory_limit", "check_workspace"]
+
+
+def memory_limit():
+    """Bytes one operation may allocate: ``CNNLIB_MEMORY_LIMIT`` (bytes) if set, else a quarter
+    of the machine's memory (4 GiB where the system does not say)."""
+    value = os.environ.get("CNNLIB_MEMORY_LIMIT")
+    if value:
+        try:
+            return int(float(value))
+        except ValueError:
+            raise ValueError(f"CNNLIB_MEMORY_LIMIT must be a number of bytes, got {value!r}") from None
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
+    except (AttributeError, ValueError, OSError):
+        return 4 * 2**30
+
+
+def check_workspace(nbytes, what, fix):
+    """A MemoryError, before anything is allocated, if ``nbytes`` exceed :func:`memory_limit`:
+    it names ``what`` needs them and what to change (``fix``)."""
+    limit = memory_limit()
+    if nbytes > limit:
+        raise MemoryError(f"{what} would need {nbytes / 2**30:.3g} GiB ({nbytes} bytes), more than the memory "
+                          f"limit of {limit / 2**30:.3g} GiB (a quarter of the machine's memory, or "
+                          f"CNNLIB_MEMORY_LIMIT in bytes); {fix}")
 
 
 def check_images(input_data, name="input_data"):
@@ -91,6 +118,9 @@ def im2col(input_data, filter_h, filter_w, stride=1, pad=0, *, dilation=1, stric
     """
     N, C, H, W = check_images(input_data)
     OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad, dilation, strict)
+    check_workspace(N * OH * OW * C * filter_h * filter_w * input_data.itemsize,
+                    f"im2col's col ({N}*{OH}*{OW}, {C}*{filter_h}*{filter_w})",
+                    f"pass fewer images at a time (N = {N})")
     win = windows(pad_images(input_data, pad), filter_h, filter_w, stride, dilation)[:, :, :OH, :OW]
     # (N, C, OH, OW, FH, FW) -> (N, OH, OW, C, FH, FW): always one copy (never a view of the input)
     return np.array(win.transpose(0, 2, 3, 1, 4, 5), order="C").reshape(N * OH * OW, C * filter_h * filter_w)
@@ -116,7 +146,12 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0, *, dilation=1,
         raise ValueError(f"col must have shape (N*OH*OW, C*FH*FW) = {(N * OH * OW, C * filter_h * filter_w)} "
                          f"for input_shape {tuple(input_shape)}, got {col.shape}")
     col = col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((N, C, H + 2 * PH + SH - 1, W + 2 * PW + SW - 1), dtype=col.dtype)
+    # integer col (uint8...) is added up in float64: overlapping windows would wrap around.
+    # The padded image suffices (the book adds SH - 1 rows, which a huge stride makes huge)
+    dtype = col.dtype if np.issubdtype(col.dtype, np.floating) else np.dtype(np.float64)
+    check_workspace(N * C * (H + 2 * PH) * (W + 2 * PW) * dtype.itemsize, f"col2im's image {tuple(input_shape)}",
+                    f"pass fewer images at a time (N = {N})")
+    img = np.zeros((N, C, H + 2 * PH, W + 2 * PW), dtype=dtype)
     for y in range(filter_h):                         # the book's loop over filter offsets
         y_max = y * DH + SH * OH
         for x in range(filter_w):

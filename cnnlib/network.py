@@ -74,6 +74,13 @@ class Sequential:
         named = isinstance(layers, Mapping)
         self.layers = Layers(layers.values() if named else layers, layers.keys() if named else None)
         self.last_layer = last_layer if last_layer is not None else SoftmaxWithLoss()
+        first_name = {}
+        for name, layer in self.layers.items():  # a layer keeps what its backward needs: one use only
+            if id(layer) in first_name:
+                raise ValueError(f"layer {first_name[id(layer)]} appears twice (again as {name}); create one "
+                                 f"instance per position: its second forward would overwrite what the "
+                                 f"first one's backward needs")
+            first_name[id(layer)] = name
         self._names = []  # (layer, its key, the network's key), e.g. (conv, "W", "W1")
         index = 0
         for layer in self.layers:

@@ -21,7 +21,7 @@ def bn(D, momentum=0.9, eps=1e-5, dtype=np.float64):
 
 def test_bn_dense_by_hand():
     # column 0: mean 2, variance 1; column 1: mean 4, variance 4 -> both normalize to (-1, 1)
-    layer = BatchNormalization(np.array([2.0, 1.0]), np.array([0.0, 10.0]), eps=0.0)
+    layer = BatchNormalization(np.array([2.0, 1.0]), np.array([0.0, 10.0]), eps=1e-300)
     out = layer.forward(np.array([[1.0, 2.0], [3.0, 6.0]]))
     np.testing.assert_allclose(out, [[-2, 9], [2, 11]], rtol=1e-15)  # gamma * xn + beta
 
@@ -30,7 +30,7 @@ def test_bn_conv_normalizes_each_channel_over_n_h_w():
     # channel 0: values 1, 3, 1, 3 (mean 2, var 1); channel 1: 0, 0, 4, 4 (mean 2, var 4)
     x = np.array([[[[1.0, 3.0], [1.0, 3.0]],
                    [[0.0, 0.0], [4.0, 4.0]]]])  # (1, 2, 2, 2)
-    out = bn(2, eps=0.0).forward(x)
+    out = bn(2, eps=1e-300).forward(x)
     np.testing.assert_allclose(out[0, 0], [[-1, 1], [-1, 1]], rtol=1e-15)
     np.testing.assert_allclose(out[0, 1], [[-1, -1], [1, 1]], rtol=1e-15)
 
@@ -88,7 +88,7 @@ def test_bn_momentum_none_is_the_cumulative_average():
 
 
 def test_bn_inference_uses_running_stats_and_leaves_them_alone():
-    layer = BatchNormalization(np.array([2.0, 1.0]), np.array([1.0, 0.0]), eps=0.0)
+    layer = BatchNormalization(np.array([2.0, 1.0]), np.array([1.0, 0.0]), eps=1e-300)
     layer.buffers["running_mean"][...] = [1.0, -1.0]
     layer.buffers["running_var"][...] = [4.0, 0.25]
     x = np.array([[3.0, 0.0], [1.0, -1.5]])
@@ -123,7 +123,7 @@ def test_bn_gradient_check(x_shape):
 
 def test_bn_backward_by_hand():
     # gamma = 1: dbeta = sum(dout); dgamma = sum(dout * xn); dx sums to zero per column
-    layer = bn(1, eps=0.0)
+    layer = bn(1, eps=1e-300)
     layer.forward(np.array([[1.0], [3.0]]))  # xn = (-1, 1), std 1
     dx = layer.backward(np.array([[1.0], [5.0]]))
     np.testing.assert_allclose(layer.grads["beta"], [6.0])
@@ -141,9 +141,10 @@ def test_lrn_by_hand_single_channel():
 
 
 def test_lrn_by_hand_window_clipped_at_the_edges():
-    # k = 0, alpha = 1, beta = 1/2: b[c] = a[c] / sqrt(sum of a^2 over the window)
+    # k = 1e-300 (k must be > 0; it vanishes next to the sums), alpha = 1, beta = 1/2:
+    # b[c] = a[c] / sqrt(sum of a^2 over the window)
     x = np.array([3.0, 4.0, 0.0]).reshape(1, 3, 1, 1)
-    out = LRN(k=0.0, n=3, alpha=1.0, beta=0.5).forward(x)
+    out = LRN(k=1e-300, n=3, alpha=1.0, beta=0.5).forward(x)
     # c=0: window {0, 1}: 3/5; c=1: window {0, 1, 2}: 4/5; c=2: window {1, 2}: 0/4
     np.testing.assert_allclose(out.ravel(), [0.6, 0.8, 0.0], rtol=1e-15)
 

@@ -21,11 +21,18 @@ A layer is an object with
 The loss layer (:class:`~cnnlib.layers.SoftmaxWithLoss`) is the one exception: its
 ``forward(x, t)`` also takes the labels and returns a number, and its ``backward(dout=1)``
 starts the chain. No layer mutates the arrays passed to it.
+
+What ``backward`` needs is kept by the last *training* forward (:meth:`Layer._keep`)
+and read back with :meth:`Layer._kept`: an inference forward (``train=False``, e.g.
+an accuracy check between two steps) never spoils it, ``backward`` before any training
+forward is a ``RuntimeError`` saying what to call, and a ``dout`` whose shape is not
+the training output's is a ``ValueError`` naming both shapes.
 """
 
 import numpy as np
 
-__all__ = ["Layer", "SameShape", "check_ndim", "param_attribute", "grad_attribute"]
+__all__ = ["Layer", "SameShape", "check_ndim", "check_float_array", "check_number", "as_float",
+           "param_attribute", "grad_attribute"]
 
 
 def param_attribute(key):
@@ -77,6 +84,25 @@ class Layer:
     def backward(self, dout):
         raise NotImplementedError
 
+    def _keep(self, out, /, **values):
+        """After a training forward: keep ``values`` for backward, and the output's shape
+        (to check dout). Returns ``out``."""
+        self._saved = values
+        self._saved_out_shape = np.shape(out)
+        return out
+
+    def _kept(self, dout):
+        """What the last training forward kept, once ``dout`` is checked against its output."""
+        saved = getattr(self, "_saved", None)
+        if saved is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward(x, train=True): "
+                               f"backward uses what the last training forward kept (an inference forward, "
+                               f"train=False, keeps nothing); call forward(x, train=True) first")
+        if np.shape(dout) != self._saved_out_shape:
+            raise ValueError(f"dout must have the shape of {type(self).__name__}'s last training output "
+                             f"{self._saved_out_shape}, got dout of shape {np.shape(dout)}")
+        return saved
+
     def output_shape(self, input_shape):
         """Shape of one sample's output for one sample's input shape (no batch axis)."""
         raise NotImplementedError(f"{type(self).__name__} must define output_shape(input_shape) "
@@ -99,6 +125,31 @@ def check_ndim(x, ndims, name="x", layout=None):
         want = " or ".join(str(n) for n in ndims)
         extra = f" {layout}" if layout else ""
         raise ValueError(f"{name} must have {want} dimensions{extra}, got shape {x.shape}")
+
+
+def check_float_array(a, ndims, name, layout):
+    """:func:`check_ndim`, and a TypeError unless ``a`` holds floating-point numbers (weights train in float)."""
+    check_ndim(a, ndims, name, layout)
+    if not np.issubdtype(a.dtype, np.floating):
+        raise TypeError(f"{name} must hold floating-point numbers (float32 to train, float64 to check), "
+                        f"got dtype {a.dtype}; use {name}.astype(np.float32)")
+
+
+def check_number(value, name, *, integer=False):
+    """A TypeError unless ``value`` is a real number (an integer if ``integer``), a ValueError if not finite."""
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kinds):
+        kind = "an integer" if integer else "a number"
+        raise TypeError(f"{name} must be {kind}, got {name} = {value!r} ({type(value).__name__})")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {name} = {value}")
+    return value
+
+
+def as_float(x):
+    """``x`` itself if it holds floats, else a float64 copy: integer images (uint8 pixels)
+    would wrap around in sums and squares, and integer division truncates."""
+    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
 
 
 class SameShape(Layer):

@@ -99,6 +99,11 @@ def _output(out, size, dtype):
     return out
 
 
+def _sum_dtype(cols):
+    """The dtype col2im adds in: cols' own if floating, else float64 (uint8 sums would wrap)."""
+    return cols.dtype if np.issubdtype(cols.dtype, np.floating) else np.dtype(np.float64)
+
+
 def _check_cols(cols, expected, layout, input_shape, name="cols"):
     if cols.shape != expected:
         raise ValueError(f"{name} must have shape {layout} = {expected} for input_shape "
@@ -116,7 +121,7 @@ def grouped_matmul(a, b, out=None):
 def stride_phases(x, stride, Hq, Wq):
     """Split images into their ``SH x SW`` interleaved sub-images (stride: an int or a pair).
 
-    ``x`` (N, C, H, W) -> ``(SH, SW, N, C, Hq, Wq)``: entry ``[ry, rx]`` is
+    ``x`` (N, C, H, W) -> ``(min(SH, H), min(SW, W), N, C, Hq, Wq)``: entry ``[ry, rx]`` is
     ``x[:, :, ry::SH, rx::SW]``, cut or padded with zeros to ``Hq x Wq``. The pixel
     ``(oh*SH + y, ow*SW + x)`` (a window at ``(oh, ow)``, a filter offset ``(y, x)``, which
     with dilation is the tap times the dilation) is then the pixel
@@ -125,13 +130,16 @@ def stride_phases(x, stride, Hq, Wq):
     With stride 1 there is one sub-image, x itself (a view, no copy: cut to
     ``Hq x Wq`` but never padded).
     """
-    N, C = x.shape[:2]
+    N, C, H, W = x.shape
     SH, SW = pair(stride, "stride", 1)
     if SH == SW == 1:
         return x[None, None, :, :, :Hq, :Wq]
-    subs = np.zeros((SH, SW, N, C, Hq, Wq), dtype=x.dtype)
-    for ry in range(SH):
-        for rx in range(SW):
+    # sub-images [ry, rx] with ry >= H or rx >= W would be empty: only min(SH, H) x min(SW, W)
+    # exist, so that a stride far beyond the image costs nothing (a window's offsets, which
+    # fit in the image, never reach them)
+    subs = np.zeros((min(SH, H), min(SW, W), N, C, Hq, Wq), dtype=x.dtype)
+    for ry in range(min(SH, H)):
+        for rx in range(min(SW, W)):
             part = x[:, :, ry::SH, rx::SW][:, :, :Hq, :Wq]
             subs[ry, rx, :, :, :part.shape[2], :part.shape[3]] = part
     return subs
@@ -183,16 +191,18 @@ def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0, dilation=1):
     _check_cols(cols, (C * filter_h * filter_w, N * OH * OW), "(C*FH*FW, N*OH*OW)", input_shape)
     cols6 = cols.reshape(C, filter_h, filter_w, N, OH, OW)
     Hq, Wq = _sub_image_size(OH, filter_h, SH, DH), _sub_image_size(OW, filter_w, SW, DW)
-    subs = np.zeros((SH, SW, C, N, Hq, Wq), dtype=cols.dtype)
+    Hp, Wp = H + 2 * PH, W + 2 * PW
+    RH, RW = min(SH, Hp), min(SW, Wp)  # the sub-images that exist (see stride_phases)
+    subs = np.zeros((RH, RW, C, N, Hq, Wq), dtype=_sum_dtype(cols))
     for y in range(filter_h):
         for x in range(filter_w):
             i, j = y * DH // SH, x * DW // SW
             subs[y * DH % SH, x * DW % SW, :, :, i:i + OH, j:j + OW] += cols6[:, y, x]  # overlaps add up
     # the pixels that no window reaches (when the sizes do not divide) stay 0; and the
     # interleaved sub-images may reach past the padded edge (SH*Hq > H + 2*PH)
-    img = np.zeros((N, C, max(H + 2 * PH, SH * Hq), max(W + 2 * PW, SW * Wq)), dtype=cols.dtype)
-    for ry in range(SH):
-        for rx in range(SW):
+    img = np.zeros((N, C, max(Hp, SH * (Hq - 1) + RH), max(Wp, SW * (Wq - 1) + RW)), dtype=subs.dtype)
+    for ry in range(RH):
+        for rx in range(RW):
             img[:, :, ry:SH * Hq:SH, rx:SW * Wq:SW] = subs[ry, rx].transpose(1, 0, 2, 3)
     return img[:, :, PH:H + PH, PW:W + PW]
 
@@ -232,7 +242,7 @@ def fold_batch_last(cols, input_shape, filter_h, filter_w, stride=1, pad=0, dila
     (SH, SW), (PH, PW), (DH, DW) = pair(stride, "stride", 1), pair(pad, "pad"), pair(dilation, "dilation", 1)
     _check_cols(cols, (C * filter_h * filter_w, OH * OW * N), "(C*FH*FW, OH*OW*N)", input_shape)
     cols6 = cols.reshape(C, filter_h, filter_w, OH, OW, N)
-    img = np.zeros((C, H + 2 * PH, W + 2 * PW, N), dtype=cols.dtype)
+    img = np.zeros((C, H + 2 * PH, W + 2 * PW, N), dtype=_sum_dtype(cols))
     for y in range(filter_h):
         y_max = y * DH + SH * OH
         for x in range(filter_w):

@@ -2,8 +2,9 @@
 
 import numpy as np
 
+from ..im2col import check_workspace, memory_limit
 from ..sizes import check_stride_pad, conv_output_size, pair
-from .base import Layer, check_ndim
+from .base import Layer, check_float_array, check_ndim
 from .columns import Columns, grouped_matmul
 
 __all__ = ["Convolution"]
@@ -41,6 +42,10 @@ class Convolution(Layer):
     With groups, ``col``'s rows split into one block per group (its channels), and the
     product is one product per group: ``W (G, FN/G, C/G*FH*FW) @ col (G, C/G*FH*FW, ...)``.
 
+    An inference forward (``train=False``) keeps no col-sized memory: a ``backward``
+    after it still gives the gradients of the last training forward, rebuilding that
+    forward's col from its input.
+
     ``need_dx = False`` (set by :class:`cnnlib.Sequential` for its first layer, whose input
     is the data) skips the input's gradient: ``backward`` then returns None.
     """
@@ -49,8 +54,8 @@ class Convolution(Layer):
 
     def __init__(self, W, b, stride=1, pad=0, strict=True, layout="auto", dilation=1, groups=1):
         super().__init__()
-        check_ndim(W, (4,), "W", "(FN, C, FH, FW)")  # C: the channels of one group
-        check_ndim(b, (1,), "b", "(FN,)")
+        check_float_array(W, (4,), "W", "(FN, C, FH, FW)")  # C: the channels of one group
+        check_float_array(b, (1,), "b", "(FN,)")
         if b.shape != (W.shape[0],):
             raise ValueError(f"b must have shape (FN,) = ({W.shape[0]},) to match W {W.shape}, got {b.shape}")
         check_stride_pad(stride, pad, dilation)  # fail early on bad numbers
@@ -88,30 +93,40 @@ class Convolution(Layer):
         check_ndim(x, (4,), "x", "(N, C, H, W)")
         FN, OH, OW = self.output_shape(x.shape[1:])
         W, b = self.params["W"], self.params["b"]
-        out = np.empty((len(x), FN, OH, OW), dtype=np.result_type(x, W))
+        dtype, G = np.result_type(x, W), self.groups
+        col_bytes = W[0].size * G * OH * OW * dtype.itemsize   # one image's col
+        check_workspace(len(x) * FN * OH * OW * dtype.itemsize, f"Convolution's output ({len(x)}, {FN}, {OH}, {OW})",
+                        f"pass fewer images at a time (N = {len(x)})")
+        check_workspace(col_bytes, f"Convolution's col for one image ({W[0].size * G}, {OH}*{OW})",
+                        "use a smaller image, fewer channels or a smaller filter")
+        out = np.empty((len(x), FN, OH, OW), dtype=dtype)
         # col takes W's dtype, not x's: backward writes dcol into its memory (uint8 images...)
-        G = self.groups
-        parts = self.columns.chunks(len(x), W[0].size * G * OH * OW * out.itemsize, self.max_col_bytes)
+        limit = memory_limit() if self.max_col_bytes is None else min(self.max_col_bytes, memory_limit())
+        parts = self.columns.chunks(len(x), col_bytes, limit)   # chunks: col never exceeds the limit
         for part in parts:
             col = self.columns.unfold(x[part], out.dtype)           # im2col: a column per window
             products = grouped_matmul(W.reshape(G, FN // G, -1), col.reshape(G, -1, col.shape[1]))
             self.columns.to_nchw(products.reshape(FN, -1), b, out[part])  # one product (per group); + b, to NCHW
         # backward needs col: kept if it came in one piece, else rebuilt from x part by part
-        self.x, self.col, self.parts = x, (col if len(parts) == 1 and train else None), parts
-        if not train:
-            self.columns.release()
+        if train:
+            return self._keep(out, x=x, col=col if len(parts) == 1 else None, parts=parts)
+        saved = getattr(self, "_saved", None)
+        if saved is not None:  # the last training forward's col lived in the workspace just reused:
+            saved["col"] = None  # backward rebuilds it from that forward's x
+        self.columns.release()
         return out
 
     def backward(self, dout):
         """dout (N, FN, OH, OW) -> dx (N, C, H, W) (None if ``need_dx`` is False);
         fills grads W (FN, C, FH, FW) and b (FN,)."""
-        W, G = self.params["W"], self.groups
+        saved = self._kept(dout)
+        x, W, G = saved["x"], self.params["W"], self.groups
         W_mat = W.reshape(G, W.shape[0] // G, -1)                   # (G, FN/G, C/G*FH*FW)
         dW, db = np.zeros(W_mat.shape, dtype=W.dtype), np.zeros(W.shape[0], dtype=W.dtype)
-        dx = np.empty(self.x.shape, dtype=dout.dtype) if self.need_dx else None
-        col_dtype = np.result_type(self.x, W)  # as in forward
-        for part in self.parts:
-            col = self.col if self.col is not None else self.columns.unfold(self.x[part], col_dtype)
+        dx = np.empty(x.shape, dtype=dout.dtype) if self.need_dx else None
+        col_dtype = np.result_type(x, W)  # as in forward
+        for part in saved["parts"]:
+            col = saved["col"] if saved["col"] is not None else self.columns.unfold(x[part], col_dtype)
             d = self.columns.from_nchw(dout[part])                  # (FN, n*OH*OW), col's order
             col_g, d_g = col.reshape(G, -1, col.shape[1]), d.reshape(G, -1, d.shape[1])
             dW += grouped_matmul(d_g, col_g.transpose(0, 2, 1))     # each window, weighted by its output's gradient
@@ -119,7 +134,7 @@ class Convolution(Layer):
             if self.need_dx:
                 dcol = grouped_matmul(W_mat.transpose(0, 2, 1), d_g, out=col_g)  # col is done with: reuse its memory
                 dcol = dcol.reshape(col.shape)
-                self.col = None                                     # (a second backward rebuilds it)
+                saved["col"] = None                                 # (a second backward rebuilds it)
                 dx[part] = self.columns.fold(dcol, dx[part].shape)  # col2im
         self.grads = {"W": dW.reshape(W.shape), "b": db}
         return dx

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import Layer, SameShape, check_ndim
+from .base import Layer, SameShape, as_float, check_float_array, check_number
 
 __all__ = ["Affine", "Flatten", "Dropout"]
 
@@ -20,8 +20,8 @@ class Affine(Layer):
 
     def __init__(self, W, b):
         super().__init__()
-        check_ndim(W, (2,), "W", "(D, M)")
-        check_ndim(b, (1,), "b", "(M,)")
+        check_float_array(W, (2,), "W", "(D, M)")
+        check_float_array(b, (1,), "b", "(M,)")
         if b.shape != (W.shape[1],):
             raise ValueError(f"b must have shape (M,) = ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
         self.params = {"W": W, "b": b}
@@ -39,16 +39,18 @@ class Affine(Layer):
         return self.params["W"].size
 
     def forward(self, x, train=True):
-        self.x_shape = x.shape
+        if not isinstance(x, np.ndarray) or x.ndim < 2:
+            raise ValueError(f"x must be an array of shape (N, D) or (N, C, H, W), got shape {np.shape(x)}")
         N = x.shape[0]
         self.output_shape(x.shape[1:])  # clear error if the feature count is wrong
         x2 = x.reshape(N, -1)
-        self.x2 = x2
-        return x2 @ self.params["W"] + self.params["b"]
+        out = x2 @ self.params["W"] + self.params["b"]
+        return self._keep(out, x2=x2, x_shape=x.shape) if train else out
 
     def backward(self, dout):
-        self.grads = {"W": self.x2.T @ dout, "b": dout.sum(axis=0)}
-        return (dout @ self.params["W"].T).reshape(self.x_shape)
+        saved = self._kept(dout)
+        self.grads = {"W": saved["x2"].T @ dout, "b": dout.sum(axis=0)}
+        return (dout @ self.params["W"].T).reshape(saved["x_shape"])
 
 
 class Flatten(Layer):
@@ -58,11 +60,11 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
     def forward(self, x, train=True):
-        self.x_shape = x.shape
-        return x.reshape(x.shape[0], -1)
+        out = x.reshape(x.shape[0], -1)
+        return self._keep(out, x_shape=x.shape) if train else out
 
     def backward(self, dout):
-        return dout.reshape(self.x_shape)
+        return dout.reshape(self._kept(dout)["x_shape"])
 
 
 class Dropout(SameShape):
@@ -86,6 +88,7 @@ class Dropout(SameShape):
                 raise TypeError(f"give ratio or dropout_ratio (the book's name), not both: "
                                 f"ratio = {ratio}, dropout_ratio = {dropout_ratio}")
             ratio = dropout_ratio
+        check_number(ratio, "ratio")
         if not 0 <= ratio < 1:
             raise ValueError(f"ratio must be in [0, 1), got ratio = {ratio}")
         self.ratio = ratio
@@ -93,12 +96,15 @@ class Dropout(SameShape):
 
     def forward(self, x, train=True, *, train_flg=None):
         train = train if train_flg is None else train_flg
-        if not train or self.ratio == 0:
-            self.scale = None
+        if not train:
             return x
+        if self.ratio == 0:
+            return self._keep(x, scale=None)
+        x = as_float(x)  # integer inputs: a float scale (an integer 1 / (1 - ratio) would be 0 or 1)
         keep = self.rng.random(x.shape) >= self.ratio
-        self.scale = keep.astype(x.dtype) / x.dtype.type(1 - self.ratio)
-        return x * self.scale
+        scale = keep.astype(x.dtype) / x.dtype.type(1 - self.ratio)
+        return self._keep(x * scale, scale=scale)
 
     def backward(self, dout):
-        return dout if self.scale is None else dout * self.scale
+        scale = self._kept(dout)["scale"]
+        return dout if scale is None else dout * scale

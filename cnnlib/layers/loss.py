@@ -17,7 +17,16 @@ def softmax(x):
 def _labels(t, N, K):
     """Integer labels (N,) from integer labels (N,) or (N, 1), or one-hot labels (N, K)."""
     t = np.asarray(t)
-    if t.ndim == 2 and t.shape == (N, K):
+    if t.ndim == 2 and t.shape == (N, K) and not (K == 1 and np.issubdtype(t.dtype, np.integer)):
+        # one-hot: exactly one 1 per row; an all-zero row would be taken as class 0 and a soft
+        # target (probabilities) argmax'ed, both without a word
+        ones, zeros = (t == 1).sum(axis=1), (t == 0).sum(axis=1)
+        bad = np.flatnonzero((ones != 1) | (ones + zeros != K))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(f"t of shape (N, K) = ({N}, {K}) must be one-hot (one 1 per row, the rest 0), but "
+                             f"{bad.size} of its {N} rows are not, e.g. row {i} = {t[i].tolist()[:10]} (sum {t[i].sum()}); "
+                             f"soft targets and all-zero rows are not supported: pass integer labels (N,)")
         return t.argmax(axis=1)
     if t.shape == (N, 1):
         t = t[:, 0]  # a column of labels, as the book's gradient_check.py passes
@@ -51,19 +60,20 @@ class SoftmaxWithLoss(Layer):
     def forward(self, x, t):
         check_ndim(x, (2,), "x", "(N, K)")
         N, K = x.shape
-        self.labels = _labels(t, N, K)
+        labels = _labels(t, N, K)
         # log-softmax computed directly: stable even when a probability underflows to 0
         z = x - x.max(axis=1, keepdims=True)
         log_y = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        self.y = np.exp(log_y)
-        return float(-log_y[np.arange(N), self.labels].mean())
+        self.labels, self.y = labels, np.exp(log_y)  # the book's attribute names
+        return self._keep(float(-log_y[np.arange(N), labels].mean()), labels=labels, y=self.y)
 
     def output_shape(self, input_shape):
         """() : one number, the loss."""
         return ()
 
     def backward(self, dout=1.0):
-        N = self.y.shape[0]
-        dx = self.y.copy()
-        dx[np.arange(N), self.labels] -= 1
+        saved = self._kept(dout)  # dout: a number, like the loss
+        N = saved["y"].shape[0]
+        dx = saved["y"].copy()
+        dx[np.arange(N), saved["labels"]] -= 1
         return dx * (dout / N)

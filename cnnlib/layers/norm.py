@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import SameShape, check_ndim, grad_attribute, param_attribute
+from .base import SameShape, as_float, check_float_array, check_ndim, check_number, grad_attribute, param_attribute
 
 __all__ = ["BatchNormalization", "LRN"]
 
@@ -40,12 +40,14 @@ class BatchNormalization(SameShape):
 
     def __init__(self, gamma, beta, momentum=0.9, eps=1e-5, *, running_mean=None, running_var=None):
         super().__init__()
-        check_ndim(gamma, (1,), "gamma", "(D,)")
-        check_ndim(beta, (1,), "beta", "(D,)")
+        check_float_array(gamma, (1,), "gamma", "(D,)")
+        check_float_array(beta, (1,), "beta", "(D,)")
         if beta.shape != gamma.shape:
             raise ValueError(f"beta must have the shape of gamma {gamma.shape}, got {beta.shape}")
-        if momentum is not None and not 0 <= momentum < 1:
+        if momentum is not None and not 0 <= check_number(momentum, "momentum") < 1:
             raise ValueError(f"momentum must be in [0, 1) or None, got momentum = {momentum}")
+        if not check_number(eps, "eps") > 0:  # eps <= 0: a constant feature divides by 0 (or sqrt < 0)
+            raise ValueError(f"eps must be > 0, got eps = {eps}")
         self.params = {"gamma": gamma, "beta": beta}
         self.momentum, self.eps = momentum, eps
         D = gamma.shape[0]
@@ -73,20 +75,22 @@ class BatchNormalization(SameShape):
 
     def forward(self, x, train=True, *, train_flg=None):
         train = train if train_flg is None else train_flg
-        self.x_shape = x.shape
         rows = self._rows(x)
         gamma, beta = self.params["gamma"], self.params["beta"]
         if train:
+            if rows.shape[0] == 1:  # its variance is 0: every output would be beta (PyTorch refuses too)
+                values = "N = 1" if x.ndim == 2 else f"N*H*W = {x.shape[0]}*{x.shape[2]}*{x.shape[3]} = 1"
+                raise ValueError(f"batch normalization needs more than one value per feature to train, got x of "
+                                 f"shape {x.shape} ({values}); use a batch of at least 2, or forward(x, train=False)")
             mu = rows.mean(axis=0)
             var = rows.var(axis=0)
             self._update_running(mu, var)
-            self.xc = rows - mu
-            self.std = np.sqrt(var + self.eps)
-            self.xn = self.xc / self.std
-            out = gamma * self.xn + beta
-        else:
-            b = self.buffers
-            out = gamma * (rows - b["running_mean"]) / np.sqrt(b["running_var"] + self.eps) + beta
+            std = np.sqrt(var + self.eps)
+            xn = (rows - mu) / std
+            out = self._back_to_input_shape(gamma * xn + beta, x.shape)
+            return self._keep(out, xn=xn, std=std, x_shape=x.shape)
+        b = self.buffers
+        out = gamma * (rows - b["running_mean"]) / np.sqrt(b["running_var"] + self.eps) + beta
         return self._back_to_input_shape(out, x.shape)
 
     def _update_running(self, mu, var):
@@ -101,13 +105,15 @@ class BatchNormalization(SameShape):
 
     def backward(self, dout):
         """dout in the input's shape -> dx in the input's shape; fills grads gamma, beta."""
+        saved = self._kept(dout)
+        xn, std = saved["xn"], saved["std"]
         drows = self._rows(dout)
         M = drows.shape[0]
-        self.grads = {"gamma": (drows * self.xn).sum(axis=0), "beta": drows.sum(axis=0)}
+        self.grads = {"gamma": (drows * xn).sum(axis=0), "beta": drows.sum(axis=0)}
         dxn = drows * self.params["gamma"]
         # d/dx of (x - mean) / std, with mean and std of the batch itself
-        dx = (dxn - dxn.mean(axis=0) - self.xn * (dxn * self.xn).sum(axis=0) / M) / self.std
-        return self._back_to_input_shape(dx, self.x_shape)
+        dx = (dxn - dxn.mean(axis=0) - xn * (dxn * xn).sum(axis=0) / M) / std
+        return self._back_to_input_shape(dx, saved["x_shape"])
 
 
 def _channel_window_sum(a, n):
@@ -132,20 +138,27 @@ class LRN(SameShape):
 
     def __init__(self, k=2.0, n=5, alpha=1e-4, beta=0.75):
         super().__init__()
-        if n < 1 or n % 2 == 0:
+        if check_number(n, "n", integer=True) < 1 or n % 2 == 0:
             raise ValueError(f"n must be an odd number of channels >= 1 (a centred window), got n = {n}")
+        if not check_number(k, "k") > 0:  # k = 0: a pixel whose neighbourhood is all 0 divides 0 by 0
+            raise ValueError(f"k must be > 0, got k = {k}")
+        for name, value in (("alpha", alpha), ("beta", beta)):
+            if not check_number(value, name) >= 0:
+                raise ValueError(f"{name} must be >= 0, got {name} = {value}")
         self.k, self.n, self.alpha, self.beta = k, n, alpha, beta
 
     def forward(self, x, train=True):
         check_ndim(x, (4,), "x", "(N, C, H, W)")
-        self.x = x
-        self.scale = self.k + self.alpha * _channel_window_sum(x * x, self.n)  # (k + alpha * sum a^2)
-        self.out = x * self.scale ** -self.beta
-        return self.out
+        x = as_float(x)  # uint8 pixels: x * x would wrap around
+        scale = self.k + self.alpha * _channel_window_sum(x * x, self.n)  # (k + alpha * sum a^2)
+        out = x * scale ** -self.beta
+        return self._keep(out, x=x, scale=scale, out=out) if train else out
 
     def backward(self, dout):
+        saved = self._kept(dout)
+        x, scale, out = saved["x"], saved["scale"], saved["out"]
         # b_i = a_i s_i^-beta, s_i = k + alpha sum_{j near i} a_j^2. The window is symmetric,
         # so the a_j terms collect the same windowed sum:
         # dx = dout s^-beta - 2 alpha beta a * window_sum(dout * b / s)
-        t = dout * self.out / self.scale
-        return dout * self.scale ** -self.beta - 2 * self.alpha * self.beta * self.x * _channel_window_sum(t, self.n)
+        t = dout * out / scale
+        return dout * scale ** -self.beta - 2 * self.alpha * self.beta * x * _channel_window_sum(t, self.n)

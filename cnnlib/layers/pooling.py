@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from ..im2col import pad_images
+from ..im2col import check_workspace, pad_images
 from ..sizes import check_stride_pad, check_window_args, conv_output_size, pair
-from .base import Layer, check_ndim
+from .base import Layer, as_float, check_ndim
 
 __all__ = ["Pooling"]
 
@@ -34,11 +34,15 @@ class Pooling(Layer):
     ``x[:, :, i::SH, j::SW]``, so the max is built up view by view, with no copy.
     ``backward``: the mean spreads each window's gradient evenly; the max sends it all
     to the window's maximum (the first one, if several tie, as in PyTorch).
+
+    Integer inputs are averaged (and padded) in float64: a sum of uint8 pixels would wrap.
+    An inference forward (``train=False``) keeps no running maxima: a ``backward`` after it
+    still gives the gradients of the last training forward, rebuilding them from its input.
     """
 
     def __init__(self, pool_h, pool_w, stride=None, pad=0, mode="max", strict=True):
         super().__init__()
-        if mode not in ("max", "average"):
+        if not isinstance(mode, str) or mode not in ("max", "average"):
             raise ValueError(f"mode must be 'max' or 'average', got mode = {mode!r}")
         for name, size in (("pool_h", pool_h), ("pool_w", pool_w)):
             check_window_args(size, 1, 1, 0, dim=name)  # a window size >= 1
@@ -66,31 +70,53 @@ class Pooling(Layer):
     def forward(self, x, train=True):
         check_ndim(x, (4,), "x", "(N, C, H, W)")
         C, OH, OW = self.output_shape(x.shape[1:])
-        self.x_shape = x.shape
-        x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)  # padding never wins a max
-        self.padded_shape = x.shape
-        views = [x[s] for s in self._positions(OH, OW)]   # position (i, j) of every window, (N, C, OH, OW)
+        PH, PW = pair(self.pad, "pad")
+        if self.mode == "average" or (PH, PW) != (0, 0):
+            x = as_float(x)  # integers: a sum of uint8 wraps around, and -inf padding has no integer
+        kept = self.pool_h * self.pool_w if train and self.mode == "max" else 1  # the running maxima
+        N = x.shape[0]
+        padded = N * C * (x.shape[2] + 2 * PH) * (x.shape[3] + 2 * PW) if (PH, PW) != (0, 0) else 0
+        check_workspace((kept * N * C * OH * OW + padded) * x.itemsize,
+                        f"Pooling's {'running maxima and output' if kept > 1 else 'output'} ({N}, {C}, {OH}, {OW})"
+                        + (f" times {kept}" if kept > 1 else ""), f"pass fewer images at a time (N = {N})")
+        views = self._views(x, OH, OW)
         if self.mode == "average":
-            return sum(views[1:], views[0].copy()) / len(views)
+            out = sum(views[1:], views[0].copy()) / len(views)
+            return self._keep(out, x=x) if train else out
         running = _running_max(views, keep=train)         # what backward needs to find each max
-        self.running = running if train else None
+        if train:
+            return self._keep(running[-1], x=x, running=running)
+        saved = getattr(self, "_saved", None)
+        if saved is not None:      # inference keeps no running maxima: backward rebuilds those
+            saved["running"] = None  # of the last training forward from its input
         return running[-1]
+
+    def _views(self, x, OH, OW):
+        """Position (i, j) of every window of the padded x, each (N, C, OH, OW)."""
+        x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)  # padding never wins a max
+        return [x[s] for s in self._positions(OH, OW)]
 
     def backward(self, dout):
         """dout (N, C, OH, OW) -> dx (N, C, H, W)."""
-        dx = np.zeros(self.padded_shape, dtype=np.result_type(dout, 1.0))  # floats even for integer dout
+        saved = self._kept(dout)
+        x_shape = saved["x"].shape
+        PH, PW = pair(self.pad, "pad")
+        padded_shape = x_shape[:2] + (x_shape[2] + 2 * PH, x_shape[3] + 2 * PW)
+        dx = np.zeros(padded_shape, dtype=np.result_type(dout, 1.0))  # floats even for integer dout
         positions = self._positions(*dout.shape[2:])
         if self.mode == "average":
             share, weights = np.divide, [len(positions)] * len(positions)   # the mean spreads evenly
         else:
-            share, weights = np.multiply, _first_max(self.running)          # only the max saw the output
+            running = saved["running"]
+            if running is None:
+                running = _running_max(self._views(saved["x"], *dout.shape[2:]), keep=True)
+            share, weights = np.multiply, _first_max(running)               # only the max saw the output
         for k, (s, weight) in enumerate(zip(positions, weights)):
             if self._first_to_touch(k):
                 share(dout, weight, out=dx[s])   # no window has written these inputs yet: write
             else:
                 dx[s] += share(dout, weight)     # windows overlap here (3x3 pooling with stride 2...)
-        H, W = self.x_shape[2:]
-        PH, PW = pair(self.pad, "pad")
+        H, W = x_shape[2:]
         return dx[:, :, PH:PH + H, PW:PW + W]
 
     def _positions(self, OH, OW):
