@@ -7,7 +7,16 @@
 Row ``(n, oh, ow)`` holds the window whose top-left corner is at
 ``(oh*stride, ow*stride)`` of the padded image ``n``, flattened in ``(c, fh, fw)``
 order, so that a filter bank reshaped to ``(FN, C*FH*FW)`` multiplies it directly.
-This is the layout of Deep Learning from Scratch, chapter 7.
+This is the layout of Deep Learning from Scratch, chapter 7. Beyond the book (keywords
+only, so the book's calls read and behave as before): ``stride`` and ``pad`` may be
+``(h, w)`` pairs, and ``dilation`` (an int or a pair) spaces the filter's taps, so that
+the window at ``(oh, ow)`` reads pixels ``(oh*SH + fh*DH, ow*SW + fw*DW)``.
+
+Sizes that do not divide follow the course's one policy (:mod:`cnnlib.sizes`), the same
+as the layers': ``strict=True`` (the default) raises the explaining ``ValueError``;
+``strict=False`` floors like the book's code and PyTorch (the last rows are dropped).
+Every call of the book's chapter 7 divides, so it runs unchanged; the book's own im2col,
+which always floors, is :func:`cnnlib.reference.im2col_book`.
 
 ``col2im`` goes back: it adds every entry of ``col`` to the input pixel it was copied
 from. Windows overlap, so one pixel receives several contributions: that is why it
@@ -23,7 +32,7 @@ batch last, reused memory) are in :mod:`cnnlib.layers.columns`.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .sizes import conv_output_size
+from .sizes import conv_output_size, effective_filter_size, pair
 
 __all__ = ["im2col", "col2im"]
 
@@ -37,56 +46,63 @@ def check_images(input_data, name="input_data"):
     return input_data.shape
 
 
-def output_hw(H, W, filter_h, filter_w, stride, pad):
-    """(OH, OW), floored like the book: callers that want the strict check make it first."""
-    OH = conv_output_size(H, filter_h, stride, pad, strict=False)
-    OW = conv_output_size(W, filter_w, stride, pad, strict=False)
+def output_hw(H, W, filter_h, filter_w, stride, pad, dilation=1, strict=False):
+    """(OH, OW); floored like the book unless ``strict``. stride, pad, dilation: ints or (h, w) pairs."""
+    (SH, SW), (PH, PW), (DH, DW) = pair(stride, "stride", 1), pair(pad, "pad"), pair(dilation, "dilation", 1)
+    OH = conv_output_size(H, filter_h, SH, PH, DH, strict=strict)
+    OW = conv_output_size(W, filter_w, SW, PW, DW, strict=strict)
     return OH, OW
 
 
 def pad_images(x, pad, value=0.0):
-    """Pad the two spatial axes of ``x`` (N, C, H, W) by ``pad`` on each side."""
-    if pad == 0:
+    """Pad the two spatial axes of ``x`` (N, C, H, W) by ``pad`` (an int or an (h, w) pair) on each side."""
+    PH, PW = pair(pad, "pad")
+    if PH == PW == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant", constant_values=value)
+    return np.pad(x, ((0, 0), (0, 0), (PH, PH), (PW, PW)), mode="constant", constant_values=value)
 
 
-def windows(x, filter_h, filter_w, stride=1):
+def windows(x, filter_h, filter_w, stride=1, dilation=1):
     """All windows of an (already padded) ``x`` as a read-only view, no copy.
 
     Returns shape ``(N, C, OH, OW, FH, FW)``: ``windows(x)[n, c, i, j]`` is the
-    ``FH x FW`` patch whose top-left corner is ``x[n, c, i*stride, j*stride]``.
+    ``FH x FW`` patch whose top-left corner is ``x[n, c, i*SH, j*SW]``, its taps
+    ``(DH, DW)`` apart (stride and dilation: ints or (h, w) pairs).
     """
-    view = sliding_window_view(x, (filter_h, filter_w), axis=(2, 3))
-    return view[:, :, ::stride, ::stride]
+    (SH, SW), (DH, DW) = pair(stride, "stride", 1), pair(dilation, "dilation", 1)
+    span = (effective_filter_size(filter_h, DH), effective_filter_size(filter_w, DW))
+    view = sliding_window_view(x, span, axis=(2, 3))
+    return view[:, :, ::SH, ::SW, ::DH, ::DW]
 
 
-def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
+def im2col(input_data, filter_h, filter_w, stride=1, pad=0, *, dilation=1, strict=True):
     """Unfold filter-sized windows into rows of a matrix.
 
     Args:
         input_data: images, shape (N, C, H, W).
         filter_h, filter_w: FH, FW, the window size.
-        stride, pad: as in the output-size formula.
+        stride, pad: as in the output-size formula; an int or an (h, w) pair.
+        dilation: distance between the filter's taps, an int or an (h, w) pair.
+        strict: True: sizes that do not divide raise ``ValueError``; False: floor.
 
     Returns:
         col: shape (N*OH*OW, C*FH*FW), same dtype as ``input_data``, with
-        ``OH = (H + 2*pad - FH) // stride + 1`` (and OW likewise).
+        ``OH = (H + 2*PH - (DH*(FH-1)+1)) / SH + 1`` (and OW likewise).
     """
     N, C, H, W = check_images(input_data)
-    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad)
-    win = windows(pad_images(input_data, pad), filter_h, filter_w, stride)[:, :, :OH, :OW]
+    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad, dilation, strict)
+    win = windows(pad_images(input_data, pad), filter_h, filter_w, stride, dilation)[:, :, :OH, :OW]
     # (N, C, OH, OW, FH, FW) -> (N, OH, OW, C, FH, FW): always one copy (never a view of the input)
     return np.array(win.transpose(0, 2, 3, 1, 4, 5), order="C").reshape(N * OH * OW, C * filter_h * filter_w)
 
 
-def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0, *, dilation=1, strict=True):
     """Fold rows of ``col`` back onto the image, adding overlapping contributions.
 
     Args:
         col: shape (N*OH*OW, C*FH*FW), as returned by :func:`im2col`.
         input_shape: (N, C, H, W) of the original input.
-        filter_h, filter_w, stride, pad: as given to :func:`im2col`.
+        filter_h, filter_w, stride, pad, dilation, strict: as given to :func:`im2col`.
 
     Returns:
         array of shape (N, C, H, W): pixel ``(n, c, y, x)`` is the sum of all entries
@@ -94,15 +110,16 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
         backward pass, of ``im2col``; it is not its inverse).
     """
     N, C, H, W = input_shape
-    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad)
+    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad, dilation, strict)
+    (SH, SW), (PH, PW), (DH, DW) = pair(stride, "stride", 1), pair(pad, "pad"), pair(dilation, "dilation", 1)
     if col.shape != (N * OH * OW, C * filter_h * filter_w):
         raise ValueError(f"col must have shape (N*OH*OW, C*FH*FW) = {(N * OH * OW, C * filter_h * filter_w)} "
                          f"for input_shape {tuple(input_shape)}, got {col.shape}")
     col = col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1), dtype=col.dtype)
+    img = np.zeros((N, C, H + 2 * PH + SH - 1, W + 2 * PW + SW - 1), dtype=col.dtype)
     for y in range(filter_h):                         # the book's loop over filter offsets
-        y_max = y + stride * OH
+        y_max = y * DH + SH * OH
         for x in range(filter_w):
-            x_max = x + stride * OW
-            img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]  # overlaps add up
-    return img[:, :, pad:H + pad, pad:W + pad]
+            x_max = x * DW + SW * OW
+            img[:, :, y * DH:y_max:SH, x * DW:x_max:SW] += col[:, :, y, x, :, :]  # overlaps add up
+    return img[:, :, PH:H + PH, PW:W + PW]

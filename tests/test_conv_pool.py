@@ -497,3 +497,120 @@ def test_max_pool_equals_the_books_pooling(pool_h, pool_w, stride):
     np.testing.assert_array_equal(pool.forward(x), book.forward(x))
     dout = rng.standard_normal(pool.forward(x).shape)
     np.testing.assert_allclose(pool.backward(dout), book.backward(dout), rtol=1e-12, atol=1e-12)
+
+
+# --- (h, w) pairs, dilation, groups ----------------------------------------------------------
+
+NEW_CONV_CASES = [  # x_shape, w_shape, stride, pad, dilation, groups
+    ((2, 2, 8, 8), (3, 2, 3, 5), (3, 4), (0, 1), 1, 1),        # d2l's rectangular stride
+    ((2, 3, 7, 6), (2, 3, 5, 3), 1, (2, 1), 1, 1),              # padding (2, 1)
+    ((2, 2, 9, 9), (3, 2, 3, 3), 1, 2, 2, 1),                   # dilation 2, "same" padding
+    ((1, 2, 9, 8), (2, 2, 2, 3), (2, 1), (1, 0), (3, 2), 1),    # everything rectangular
+    ((2, 4, 6, 6), (6, 2, 3, 3), 1, 1, 1, 2),                   # two groups (AlexNet's two GPUs)
+    ((2, 3, 7, 7), (3, 1, 3, 3), 2, 1, 1, 3),                   # depthwise
+    ((2, 4, 7, 7), (8, 1, 3, 3), 1, 2, 2, 4),                   # depthwise, two filters per channel, dilated
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, pad, dilation, groups", NEW_CONV_CASES)
+@pytest.mark.parametrize("layout", ["batch_first", "batch_last"])
+def test_conv_pairs_dilation_groups_gradient_check(x_shape, w_shape, stride, pad, dilation, groups, layout):
+    rng = np.random.default_rng(0)
+    W, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    conv = Convolution(W, b, stride, pad, strict=False, layout=layout, dilation=dilation, groups=groups)
+    x = rng.standard_normal(x_shape)
+    np.testing.assert_allclose(conv.forward(x), conv_forward_loop(x, W, b, stride, pad, dilation, groups),
+                               rtol=1e-12, atol=1e-12)
+    dout = rng.standard_normal(conv.forward(x).shape)
+    dx = conv.backward(dout)
+    for got, expected in zip((dx, conv.grads["W"], conv.grads["b"]),
+                             conv_backward_loop(x, W, dout, stride, pad, dilation, groups)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    errors = check_layer(conv, x, rng=1)
+    assert set(errors) == {"x", "W", "b"} and max(errors.values()) < GRAD_TOL, errors
+
+
+def test_conv_pairs_dilation_groups_sweep():
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        groups = int(rng.choice([1, 2, 3]))
+        C, FN = groups * int(rng.integers(1, 3)), groups * int(rng.integers(1, 3))
+        H, Wd = int(rng.integers(3, 10)), int(rng.integers(3, 10))
+        stride = tuple(int(v) for v in rng.integers(1, 4, 2))
+        pad = tuple(int(v) for v in rng.integers(0, 3, 2))
+        dilation = tuple(int(v) for v in rng.integers(1, 3, 2))
+        FH = int(rng.integers(1, min(3, (H + 2 * pad[0] - 1) // dilation[0] + 1) + 1))
+        FW = int(rng.integers(1, min(3, (Wd + 2 * pad[1] - 1) // dilation[1] + 1) + 1))
+        x = rng.standard_normal((2, C, H, Wd))
+        W, b = rng.standard_normal((FN, C // groups, FH, FW)), rng.standard_normal(FN)
+        case = f"{x.shape=} {W.shape=} {stride=} {pad=} {dilation=} {groups=}"
+        conv = Convolution(W, b, stride, pad, strict=False, dilation=dilation, groups=groups)
+        out = conv.forward(x)
+        np.testing.assert_allclose(out, conv_forward_loop(x, W, b, stride, pad, dilation, groups), rtol=1e-11,
+                                   atol=1e-11, err_msg=case)
+        dout = rng.standard_normal(out.shape)
+        dx = conv.backward(dout)
+        ldx, ldW, _ = conv_backward_loop(x, W, dout, stride, pad, dilation, groups)
+        np.testing.assert_allclose(dx, ldx, rtol=1e-11, atol=1e-11, err_msg=case)
+        np.testing.assert_allclose(conv.grads["W"], ldW, rtol=1e-11, atol=1e-11, err_msg=case)
+
+
+def test_depthwise_equals_separate_single_channel_convolutions():
+    rng = np.random.default_rng(2)
+    x, W, b = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((3, 1, 3, 3)), rng.standard_normal(3)
+    out = Convolution(W, b, pad=1, groups=3).forward(x)
+    for c in range(3):
+        single = Convolution(W[c:c + 1], b[c:c + 1], pad=1).forward(x[:, c:c + 1])
+        np.testing.assert_allclose(out[:, c:c + 1], single, rtol=1e-12, atol=1e-12)
+
+
+def test_d2l_shape_examples():
+    # d2l, "Padding and Stride": comp_conv2d on an 8x8 input
+    x = np.zeros((1, 1, 8, 8))
+
+    def shape(FH, FW, stride=1, pad=0):
+        return Convolution(np.zeros((1, 1, FH, FW)), np.zeros(1), stride, pad, strict=False).forward(x).shape[2:]
+
+    assert shape(3, 3, pad=1) == (8, 8)
+    assert shape(5, 3, pad=(2, 1)) == (8, 8)
+    assert shape(3, 3, stride=2, pad=1) == (4, 4)
+    assert shape(3, 5, stride=(3, 4), pad=(0, 1)) == (2, 2)
+    # and with strides (3, 2): (8 - 3)/3 floors, (8 + 2 - 5)/2 floors: strict refuses and explains
+    assert shape(3, 5, stride=(3, 2), pad=(0, 1)) == (2, 3)
+    with pytest.raises(ValueError, match="is not divisible by stride = 3"):
+        Convolution(np.zeros((1, 1, 3, 5)), np.zeros(1), (3, 4), (0, 1)).forward(x)
+
+
+def test_groups_errors_name_the_numbers():
+    with pytest.raises(ValueError, match="FN = 3 must be divisible by groups = 2"):
+        Convolution(np.zeros((3, 1, 3, 3)), np.zeros(3), groups=2)
+    conv = Convolution(np.zeros((4, 2, 3, 3)), np.zeros(4), groups=2)
+    with pytest.raises(ValueError, match=r"expect C = 4 \(2 per group, groups = 2\)"):
+        conv.forward(np.zeros((1, 3, 5, 5)))
+    with pytest.raises(ValueError, match=r"dilation\[0\] must be >= 1"):
+        Convolution(np.zeros((1, 1, 3, 3)), np.zeros(1), dilation=(0, 1))
+
+
+def test_conv_macs_count_one_group_per_filter():
+    full = Convolution(np.zeros((6, 6, 3, 3)), np.zeros(6), pad=1)
+    depthwise = Convolution(np.zeros((6, 1, 3, 3)), np.zeros(6), pad=1, groups=6)
+    assert full.macs((6, 8, 8)) == 6 * 64 * 6 * 9 and depthwise.macs((6, 8, 8)) == 6 * 64 * 9
+
+
+@pytest.mark.parametrize("x_shape, pool, stride, pad, mode", [
+    ((2, 2, 7, 6), (3, 2), (2, 1), (1, 0), "max"),
+    ((2, 2, 6, 9), (2, 3), (2, 3), 0, "max"),
+    ((2, 2, 7, 6), (3, 2), (2, 1), (1, 0), "average"),
+    ((2, 1, 5, 8), (2, 2), (1, 3), (0, 1), "average"),
+])
+def test_pool_pairs_match_loops_and_gradient_check(x_shape, pool, stride, pad, mode):
+    rng = np.random.default_rng(0)
+    x = distinct_values(rng, x_shape)
+    layer = Pooling(*pool, stride, pad, mode, strict=False)
+    out = layer.forward(x)
+    np.testing.assert_allclose(out, pool_forward_loop(x, *pool, stride, pad, mode), rtol=1e-12)
+    dout = rng.standard_normal(out.shape)
+    np.testing.assert_allclose(layer.backward(dout), pool_backward_loop(x, dout, *pool, stride, pad, mode),
+                               rtol=1e-12, atol=1e-12)
+    errors = check_layer(Pooling(*pool, stride, pad, mode, strict=False), x, rng=1)
+    assert errors["x"] < GRAD_TOL, errors

@@ -1,5 +1,7 @@
 """im2col / col2im: the fast versions, the book's loops, and their relation."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -66,7 +68,7 @@ def test_im2col_matches_book_sweep():
     for _ in range(200):
         shape, FH, FW, stride, pad = random_case(rng)
         x = rng.standard_normal(shape)
-        fast, book = im2col(x, FH, FW, stride, pad), im2col_book(x, FH, FW, stride, pad)
+        fast, book = im2col(x, FH, FW, stride, pad, strict=False), im2col_book(x, FH, FW, stride, pad)
         assert fast.shape == book.shape, (shape, FH, FW, stride, pad)
         np.testing.assert_array_equal(fast, book, err_msg=f"{shape=} {FH=} {FW=} {stride=} {pad=}")
 
@@ -75,9 +77,9 @@ def test_col2im_matches_book_sweep():
     rng = np.random.default_rng(1)
     for _ in range(200):
         shape, FH, FW, stride, pad = random_case(rng)
-        rows = im2col(np.zeros(shape), FH, FW, stride, pad).shape
+        rows = im2col(np.zeros(shape), FH, FW, stride, pad, strict=False).shape
         col = rng.standard_normal(rows)
-        np.testing.assert_allclose(col2im(col, shape, FH, FW, stride, pad),
+        np.testing.assert_allclose(col2im(col, shape, FH, FW, stride, pad, strict=False),
                                    col2im_loop(col, shape, FH, FW, stride, pad),
                                    rtol=1e-12, atol=1e-12, err_msg=f"{shape=} {FH=} {FW=} {stride=} {pad=}")
 
@@ -151,9 +153,16 @@ def test_pad_images():
     assert np.all(p[:, :, 0] == -np.inf) and np.all(p[:, :, 1:3, 1:4] == 1)
 
 
-def test_not_dividing_sizes_floor_like_the_book():
+def test_not_dividing_sizes_follow_the_one_policy():
+    # strict by default, like the layers; strict=False floors like the book and PyTorch
     x = np.zeros((1, 1, 7, 7))
-    assert im2col(x, 3, 3, stride=3).shape == (4, 9)   # (7 - 3) // 3 + 1 = 2 per side
+    with pytest.raises(ValueError, match=r"\(7 \+ 2\*0 - 3\) = 4 is not divisible by stride = 3.*strict=False"):
+        im2col(x, 3, 3, stride=3)
+    with pytest.raises(ValueError, match="is not divisible by stride = 3"):
+        col2im(np.zeros((4, 9)), x.shape, 3, 3, stride=3)
+    assert im2col(x, 3, 3, stride=3, strict=False).shape == (4, 9)   # (7 - 3) // 3 + 1 = 2 per side
+    assert col2im(np.zeros((4, 9)), x.shape, 3, 3, stride=3, strict=False).shape == x.shape
+    np.testing.assert_array_equal(im2col(x, 3, 3, stride=3, strict=False), im2col_book(x, 3, 3, stride=3))
 
 
 def test_bad_arguments():
@@ -176,7 +185,7 @@ def test_unfold_layouts_are_im2col_rearranged_sweep():
     for _ in range(100):
         shape, FH, FW, stride, pad = random_case(rng)
         x = rng.standard_normal(shape)
-        col = im2col(x, FH, FW, stride, pad)                         # (N*OH*OW, C*FH*FW)
+        col = im2col(x, FH, FW, stride, pad, strict=False)           # (N*OH*OW, C*FH*FW)
         N, P, K = shape[0], col.shape[0] // shape[0], col.shape[1]
         case = f"{shape=} {FH=} {FW=} {stride=} {pad=}"
         np.testing.assert_array_equal(unfold(x, FH, FW, stride, pad), col.T, err_msg=case)
@@ -184,7 +193,8 @@ def test_unfold_layouts_are_im2col_rearranged_sweep():
                                       col.reshape(N, P, K).transpose(2, 1, 0).reshape(K, P * N), err_msg=case)
 
 
-@pytest.mark.parametrize("unfold_fn, fold_fn", [(im2col, col2im), (unfold, fold), (unfold_batch_last, fold_batch_last)])
+@pytest.mark.parametrize("unfold_fn, fold_fn", [(partial(im2col, strict=False), partial(col2im, strict=False)),
+                                               (unfold, fold), (unfold_batch_last, fold_batch_last)])
 def test_fold_is_the_adjoint_of_unfold_sweep(unfold_fn, fold_fn):
     # <im2col(x), c> == <x, col2im(c)> for all x, c: col2im is the transpose (the backward
     # pass) of im2col, not its inverse; and likewise for each layout
@@ -242,3 +252,49 @@ def test_batch_last_pads_and_moves_the_batch_axis():
     assert bl.shape == (1, 4, 4, 2)
     np.testing.assert_array_equal(bl[0, 1:3, 1:3, 1], x[1, 0])
     assert bl[0, 0].sum() == 0 and bl[0, :, 0].sum() == 0
+
+
+# --- (h, w) pairs and dilation: the same sweeps ---------------------------------------------
+
+def random_pair_case(rng):
+    """Random (input_shape, FH, FW, stride, pad, dilation), each setting an int or an (h, w) pair,
+    the dilated filter fitting the padded input."""
+    N, C = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    H, W = int(rng.integers(1, 10)), int(rng.integers(1, 10))
+    stride, pad, dilation = ([int(v) for v in rng.integers(lo, hi, 2)] for lo, hi in ((1, 4), (0, 3), (1, 4)))
+    FH = int(rng.integers(1, (H + 2 * pad[0] - 1) // dilation[0] + 2))
+    FW = int(rng.integers(1, (W + 2 * pad[1] - 1) // dilation[1] + 2))
+    as_given = [v if v[0] != v[1] or rng.random() < 0.5 else v[0] for v in (stride, pad, dilation)]
+    return (N, C, H, W), min(FH, 4), min(FW, 4), *as_given
+
+
+def test_pairs_and_dilation_match_the_book_loops_sweep():
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        shape, FH, FW, stride, pad, dilation = random_pair_case(rng)
+        case = f"{shape=} {FH=} {FW=} {stride=} {pad=} {dilation=}"
+        x = rng.standard_normal(shape)
+        col = im2col(x, FH, FW, stride, pad, dilation=dilation, strict=False)
+        np.testing.assert_array_equal(col, im2col_book(x, FH, FW, stride, pad, dilation), err_msg=case)
+        c = rng.standard_normal(col.shape)
+        np.testing.assert_allclose(col2im(c, shape, FH, FW, stride, pad, dilation=dilation, strict=False),
+                                   col2im_loop(c, shape, FH, FW, stride, pad, dilation), rtol=1e-12, atol=1e-12,
+                                   err_msg=case)
+        N, P, K = shape[0], col.shape[0] // shape[0], col.shape[1]
+        np.testing.assert_array_equal(unfold(x, FH, FW, stride, pad, dilation=dilation), col.T, err_msg=case)
+        np.testing.assert_array_equal(unfold_batch_last(x, FH, FW, stride, pad, dilation=dilation),
+                                      col.reshape(N, P, K).transpose(2, 1, 0).reshape(K, P * N), err_msg=case)
+        for unfold_fn, fold_fn in ((unfold, fold), (unfold_batch_last, fold_batch_last)):
+            cols = unfold_fn(x, FH, FW, stride, pad, dilation=dilation)
+            c = rng.standard_normal(cols.shape)
+            back = fold_fn(c, shape, FH, FW, stride, pad, dilation=dilation)
+            assert np.sum(cols * c) == pytest.approx(np.sum(x * back), rel=1e-10, abs=1e-10), case
+
+
+def test_a_dilated_window_reads_every_dilation_th_pixel():
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    # one 3x3 window with taps 2 apart: rows and columns 0, 2, 4
+    np.testing.assert_array_equal(im2col(x, 3, 3, dilation=2), [[0, 2, 4, 10, 12, 14, 20, 22, 24]])
+    col = im2col(x, 2, 1, stride=(3, 2), pad=(0, 1))     # OH = (5-2)/3+1 = 2, OW = (5+2-1)/2+1 = 4
+    assert col.shape == (8, 2)
+    np.testing.assert_array_equal(col[:4], [[0, 0], [1, 6], [3, 8], [0, 0]])   # columns -1 (pad), 1, 3, 5 (pad)

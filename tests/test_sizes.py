@@ -1,12 +1,14 @@
 """The output-size formula OH = (H + 2*pad - FH) / stride + 1 and its error messages."""
 
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from cnnlib import conv_output_size
-from cnnlib.sizes import check_window_args, size_report, suggest
+from cnnlib.sizes import check_window_args, pair, size_report, suggest
 
 
 # --- the book's examples ------------------------------------------------------------
@@ -190,8 +192,8 @@ def test_size_report_not_dividing_lists_unseen_rows():
 
 
 def test_size_report_several_unseen_rows():
-    r = size_report(10, 3, stride=4)         # windows at 0 and 4 cover rows 0..6
-    assert r.output_size == 2 and r.unseen == (7, 8, 9)
+    r = size_report(10, 3, stride=4)         # windows at 0 (rows 0-2) and 4 (rows 4-6)
+    assert r.output_size == 2 and r.unseen == (3, 7, 8, 9)   # the gap between them, and the end
 
 
 def test_size_report_missing_only_padding_has_no_unseen_rows():
@@ -208,7 +210,7 @@ def test_size_report_output_matches_not_strict():
         r = size_report(size, f, s, p)
         assert r.output_size == conv_output_size(size, f, s, p, strict=False)
         assert r.divides == ((size + 2 * p - f) % s == 0)
-        if r.divides:
+        if r.divides and s <= f:             # no gaps between windows, none after the last
             assert r.unseen == ()
 
 
@@ -217,3 +219,89 @@ def test_size_report_still_rejects_invalid_numbers():
         size_report(7, 3, stride=0)
     with pytest.raises(ValueError, match="pad must be >= 0"):
         size_report(7, 3, pad=-1)
+
+
+# --- dilation, pairs, and every unseen row --------------------------------------------
+
+def test_dilation_uses_the_effective_filter_size():
+    assert conv_output_size(7, 3, dilation=2) == 3                 # taps span 2*(3-1)+1 = 5
+    assert conv_output_size(8, 3, pad=2, dilation=2) == 8          # "same" padding for a dilated 3x3
+    with pytest.raises(ValueError, match=r"eff = dilation\*\(filter_size-1\)\+1 = 2\*\(3-1\)\+1"):
+        conv_output_size(8, 3, stride=2, dilation=2)
+    with pytest.raises(ValueError, match=r"effective filter size dilation\*\(F-1\)\+1 = 3\*\(3-1\)\+1 = 7"):
+        conv_output_size(5, 3, dilation=3)
+    with pytest.raises(ValueError, match="dilation must be >= 1"):
+        conv_output_size(5, 3, dilation=0)
+
+
+def test_pair():
+    assert pair(2, "stride") == (2, 2) and pair((3, 4), "stride") == (3, 4) and pair([0, 1], "pad") == (0, 1)
+    with pytest.raises(ValueError, match=r"stride must be an int or an \(h, w\) pair"):
+        pair((1, 2, 3), "stride")
+    with pytest.raises(ValueError, match=r"stride\[1\] must be >= 1"):
+        pair((1, 0), "stride", 1)
+    with pytest.raises(TypeError, match="pad must be an integer"):
+        pair(1.5, "pad")
+
+
+def _unseen_brute(n, f, s, p, d):
+    length, eff = n + 2 * p, d * (f - 1) + 1
+    seen = np.zeros(length, bool)
+    for o in range((length - eff) // s + 1):
+        seen[o * s + d * np.arange(f)] = True
+    return tuple(int(i) - p for i in np.flatnonzero(~seen) if p <= i < p + n)
+
+
+def test_size_report_lists_the_gaps_between_windows():
+    r = size_report(28, 5, stride=23)        # windows at rows 0-4 and 23-27
+    assert r.output_size == 2 and r.divides and r.unseen == tuple(range(5, 23))
+    assert [(x.start, x.stop) for x in r.unseen.ranges()] == [(5, 23)] and str(r.unseen) == "5–22"
+    r = size_report(9, 2, stride=2, dilation=2)   # taps 2 apart, windows 2 apart: odd rows never read
+    assert r.unseen == (1, 3, 5, 7) and r.formula == "(9 + 2×0 − 3) / 2 + 1 = 6/2 + 1 = 4"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_unseen_rows_sweep_against_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(300):
+        n, f, s, p, d = (int(v) for v in (rng.integers(1, 40), rng.integers(1, 7), rng.integers(1, 12),
+                                          rng.integers(0, 5), rng.integers(1, 5)))
+        if d * (f - 1) + 1 > n + 2 * p:
+            continue
+        r = size_report(n, f, s, p, d)
+        expected = _unseen_brute(n, f, s, p, d)
+        assert tuple(r.unseen) == expected and len(r.unseen) == len(expected), (n, f, s, p, d)
+        assert all(i in r.unseen for i in expected) and -1 not in r.unseen and n not in r.unseen
+
+
+def test_unseen_rows_are_stored_compactly_for_any_numbers():
+    # a subprocess with a time bound: listing 10**11 runs would never finish
+    code = ("from cnnlib.sizes import size_report\n"
+            "r = size_report(10**12, 3, stride=7, dilation=2)\n"
+            "print(len(r.unseen), r.unseen.run_count, len(r.unseen.blocks), 5 in r.unseen, 4 in r.unseen)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    count, runs, blocks, five, four = out.stdout.split()
+    # taps at 0, 2, 4 of each window 7 apart: residues 1, 3, 5, 6 of every 7 rows are never read
+    assert 0 < int(blocks) < 50 and five == "True" and four == "False"
+    assert abs(int(count) - 4 * 10**12 / 7) < 10 and int(runs) > 10**11
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_suggestions_with_dilation_and_pairs_really_divide(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        n, f, s, p, d = (int(v) for v in (rng.integers(1, 40), rng.integers(1, 6), rng.integers(1, 7),
+                                          rng.integers(0, 4), rng.integers(1, 4)))
+        if d * (f - 1) + 1 > n + 2 * p:
+            continue
+        sug = suggest((n, n + 3), (f, f), (s, s + 1), (p, p + 1), k=5, dilation=(d, 1))
+        assert sug.pads == () and sug.strides == ()              # stride and pad differ: per dimension only
+        for (size, filt, stride, pad, dil), pads, strides, filters in zip(
+                ((n, f, s, p, d), (n + 3, f, s + 1, p + 1, 1)), sug.pads_each, sug.strides_each, sug.filters):
+            eff = dil * (filt - 1) + 1
+            assert all((size + 2 * q - eff) % stride == 0 and size + 2 * q >= eff for q in pads)
+            assert all((size + 2 * pad - eff) % t == 0 for t in strides)
+            assert all((size + 2 * pad - dil * (g - 1) - 1) % stride == 0 for g in filters)
+            brute = [g for g in range(1, size + 2 * pad + 1) if g != filt and dil * (g - 1) + 1 <= size + 2 * pad
+                     and (size + 2 * pad - dil * (g - 1) - 1) % stride == 0]
+            assert len(filters) == min(5, len(brute))

@@ -128,3 +128,47 @@ def test_lrn(n, C):
         lambda x: F.local_response_norm(x, size=n, alpha=alpha * n, beta=beta, k=k), x, dout)
     np.testing.assert_allclose(out, t_out, **TOL)
     np.testing.assert_allclose(dx, t_dx, **TOL)
+
+
+def test_convolution_pairs_dilation_groups_sweep():
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        groups = int(rng.choice([1, 2, 3]))
+        N, C, FN = int(rng.integers(1, 3)), groups * int(rng.integers(1, 3)), groups * int(rng.integers(1, 3))
+        H, W = (int(v) for v in rng.integers(3, 10, size=2))
+        stride, pad, dilation = ([int(v) for v in rng.integers(lo, hi, 2)] for lo, hi in ((1, 4), (0, 3), (1, 3)))
+        FH = int(rng.integers(1, min(3, (H + 2 * pad[0] - 1) // dilation[0] + 1) + 1))
+        FW = int(rng.integers(1, min(3, (W + 2 * pad[1] - 1) // dilation[1] + 1) + 1))
+        if groups == C and rng.random() < 0.5:
+            FN = C                                                    # depthwise
+        case = f"trial {trial}: x=({N},{C},{H},{W}) W=({FN},{C // groups},{FH},{FW}) {stride=} {pad=} {dilation=} {groups=}"
+        x, Wt, b = rng.standard_normal((N, C, H, W)), rng.standard_normal((FN, C // groups, FH, FW)), rng.standard_normal(FN)
+        conv = Convolution(Wt, b, tuple(stride), tuple(pad), strict=False, dilation=tuple(dilation), groups=groups)
+        out = conv.forward(x)
+        dout = rng.standard_normal(out.shape)
+        dx = conv.backward(dout)
+        t_out, t_dx, (t_dW, t_db) = torch_forward_backward(
+            lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=pad, dilation=dilation, groups=groups), x, dout, Wt, b)
+        np.testing.assert_allclose(out, t_out, **TOL, err_msg=case)
+        np.testing.assert_allclose(dx, t_dx, **TOL, err_msg=case)
+        np.testing.assert_allclose(conv.grads["W"], t_dW, **TOL, err_msg=case)
+        np.testing.assert_allclose(conv.grads["b"], t_db, **TOL, err_msg=case)
+
+
+@pytest.mark.parametrize("mode", ["max", "average"])
+def test_pooling_pairs_sweep(mode):
+    rng = np.random.default_rng(6)
+    for trial in range(25):
+        x = rng.standard_normal((2, 2) + tuple(int(v) for v in rng.integers(4, 10, size=2)))
+        ph, pw = (int(v) for v in rng.integers(1, 4, size=2))
+        stride = [int(v) for v in rng.integers(1, 4, size=2)]
+        pad = [int(rng.integers(0, ph // 2 + 1)), int(rng.integers(0, pw // 2 + 1))]
+        layer = Pooling(ph, pw, tuple(stride), tuple(pad), mode, strict=False)
+        out = layer.forward(x)
+        dout = rng.standard_normal(out.shape)
+        dx = layer.backward(dout)
+        pool = F.max_pool2d if mode == "max" else F.avg_pool2d
+        t_out, t_dx, _ = torch_forward_backward(lambda x: pool(x, (ph, pw), stride=stride, padding=pad), x, dout)
+        case = f"trial {trial}: {x.shape=} {(ph, pw)=} {stride=} {pad=}"
+        np.testing.assert_allclose(out, t_out, **TOL, err_msg=case)
+        np.testing.assert_allclose(dx, t_dx, **TOL, err_msg=case)

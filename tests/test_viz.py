@@ -66,7 +66,8 @@ def test_padded_grid_marks_never_seen_rows_and_columns():
     draw_padded_grid(ax, size_report(28, 5, 2, 0), size_report(10, 3, 5, 0))
     grid = grid_of(ax)
     assert (grid[27] == 2).all() and (grid[:27, 8:] == 2).all()
-    assert (grid[:27, :8] == 1).all()
+    assert (grid[:27, 3:5] == 2).all()                           # the gap between windows 0-2 and 5-7
+    assert (grid[:27, :3] == 1).all() and (grid[:27, 5:8] == 1).all()
     assert "never seen" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
@@ -121,3 +122,24 @@ def test_show_images_grid_layout_for_a_batch():
     fig = show_images(np.zeros((10, 3, 8, 8)), ncols=4)
     assert len(fig.axes) == 12            # 3 rows of 4, the last two empty
     assert sum(len(ax.images) for ax in fig.axes) == 10
+
+
+def test_plot_output_size_draws_the_output_grid_and_the_window():
+    fig = plot_output_size(8, 8, 3, 5, (0, 1), (3, 4), position=3)
+    ax, out_ax = fig.axes
+    assert grid_of(ax).shape == (8, 10)                          # pads (0, 1)
+    current = [r for r in rectangles(ax) if r.get_edgecolor()[:3] == matplotlib.colors.to_rgb("#2ca02c")]
+    assert current and current[0].get_xy() == (3 - 0.5, 3 - 0.5)   # window 3: input rows 3-5, columns 3-7
+    out = grid_of(out_ax)
+    assert out.shape == (2, 2) and out[1, 1] == 1 and out.sum() == 1
+    assert "cell (1, 1)" in out_ax.get_title()
+
+
+def test_plot_output_size_draws_dilated_taps():
+    fig = plot_output_size(7, 7, 3, 3, 0, 1, D=2)
+    ax = fig.axes[0]
+    taps = [r for r in rectangles(ax) if (r.get_width(), r.get_height()) == (1, 1)]
+    assert len(taps) == 3 * 9                                    # first, last and current window, 9 taps each
+    assert "dilation 2" in ax.get_title()
+    fig = plot_output_size(5, 5, 3, 3, 0, 1, D=3)
+    assert "dilated: spans 7×7" in fig.axes[0].get_title() and len(fig.axes) == 1

@@ -9,7 +9,8 @@ import pytest
 matplotlib.use("Agg")
 
 from cnnlib import conv_output_size  # noqa: E402
-from cnnlib.course.widgets import SLIDER_RANGES, explain_output_size, output_size_explorer, suggestions  # noqa: E402
+from cnnlib.course.widgets import (SLIDER_RANGES, explain_output_size, output_size_explorer,  # noqa: E402
+                                   suggestions, window_at)
 
 widgets = pytest.importorskip("ipywidgets")
 
@@ -61,9 +62,9 @@ def test_only_one_dimension_does_not_divide():
 
 
 def test_several_unseen_rows_are_shown_as_a_range():
-    # 10 - 3 = 7, stride 5: windows at 0 and 5 cover rows 0..7; rows 8, 9 never seen
+    # 10 - 3 = 7, stride 5: windows at 0 and 5 cover rows 0-2 and 5-7; rows 3-4 and 8-9 never seen
     text = explain_output_size(10, 10, 3, 3, 0, 5)
-    assert "input rows 8–9 are never seen" in text
+    assert "input rows 3–4, 8–9 are never seen" in text
 
 
 def test_only_padding_left_out():
@@ -127,8 +128,10 @@ def png_of(explorer):
 def test_explorer_builds_with_labelled_sliders():
     explorer = output_size_explorer()
     assert isinstance(explorer, widgets.VBox)
-    assert [s.description for s in explorer.sliders.values()] == ["H", "W", "FH", "FW", "P", "S"]
-    assert [(s.min, s.max) for s in explorer.sliders.values()] == list(SLIDER_RANGES.values())
+    assert [s.description for s in explorer.sliders.values()] == ["H", "W", "FH", "FW", "PH", "PW", "SH", "SW", "D",
+                                                                  "window"]
+    expected = dict(SLIDER_RANGES, window=(0, 24 * 24 - 1))     # the window slider spans the output
+    assert {name: (s.min, s.max) for name, s in explorer.sliders.items()} == expected
     assert isinstance(explorer.text, widgets.HTML) and isinstance(explorer.figure, widgets.Output)
     assert "Output size: 24 × 24" in explorer.text.value
     assert png_of(explorer).startswith(b"\x89PNG")
@@ -137,7 +140,7 @@ def test_explorer_builds_with_labelled_sliders():
 def test_moving_sliders_updates_text_and_figure():
     explorer = output_size_explorer()
     before = png_of(explorer)
-    explorer.sliders["S"].value = 2
+    explorer.sliders["SH"].value = explorer.sliders["SW"].value = 2
     assert "Output size: 12 × 12 after flooring" in explorer.text.value
     assert "not divisible" in explorer.text.value and "Suggestions:" in explorer.text.value
     assert png_of(explorer) != before
@@ -159,7 +162,7 @@ def test_explorer_text_is_escaped_html():
 
 def test_explorer_never_raises_at_slider_extremes():
     explorer = output_size_explorer()
-    for name in ["H", "W", "FH", "FW", "P", "S"]:
+    for name in ["H", "W", "FH", "FW", "PH", "PW", "SH", "SW"]:
         for value in (SLIDER_RANGES[name][0], SLIDER_RANGES[name][1]):
             explorer.sliders[name].value = value
             assert explorer.text.value.startswith('<pre class="output-size-text"')
@@ -167,5 +170,74 @@ def test_explorer_never_raises_at_slider_extremes():
     # H = W = 1, filter 15, pad 8, stride 8: the filter just fits (1 + 2×8 >= 15)
     explorer.sliders["H"].value = explorer.sliders["W"].value = 1
     assert "Output size: 1 × 1" in explorer.text.value
-    explorer.sliders["P"].value = 0
-    assert "No output: the filter does not fit" in explorer.text.value
+    explorer.sliders["D"].value = 4                 # spans 4×14+1 = 57 > 17
+    assert "No output: the filter does not fit" in explorer.text.value and "D×(FH − 1) + 1 = 4×(15 − 1) + 1 = 57" in \
+        explorer.text.value
+    explorer.sliders["D"].value = 1
+    explorer.sliders["PH"].value = 0
+    assert "No output: the filter does not fit" in explorer.text.value and "2PH = 1 + 2×0 = 1" in explorer.text.value
+    assert explorer.sliders["window"].max == 0 and png_of(explorer).startswith(b"\x89PNG")
+
+
+# --- rectangular stride and padding, dilation, the window control ----------------------------
+
+def test_separate_height_and_width_settings():
+    # d2l: an 8x8 input, a 3x5 kernel, padding (0, 1), stride (3, 4)
+    text = explain_output_size(8, 8, 3, 5, (0, 1), (3, 4))
+    assert text.startswith("Output size: 2 × 2 after flooring (the formula gives 2.67 × 2.25)")
+    assert "OH = (H + 2PH − FH) / SH + 1 = (8 + 2×0 − 3) / 3 + 1" in text
+    assert "OW = (W + 2PW − FW) / SW + 1 = (8 + 2×1 − 5) / 4 + 1" in text
+    assert "5 is not divisible by SH = 3" in text and "input rows 6–7 are never seen" in text
+    assert "PH = 2 with SH = 3 → OH = 4" in text           # a suggestion for the height alone
+    assert "SH = 5 with PH = 0 → OH = 2 (larger than the filter: it skips rows or columns)" in text
+    assert "SW = 5 with PW = 1 → OW = 2\n" in text          # 5 = the filter's width: no skip
+    assert explain_output_size(8, 8, 5, 3, (2, 1), 1).startswith("Output size: 8 × 8")
+
+
+def test_gaps_are_explained_even_when_the_sizes_divide():
+    text = explain_output_size(28, 28, 5, 5, 0, 23)
+    assert text.startswith("Output size: 2 × 2\n") and "Both divide exactly" in text
+    assert "Height: windows 23 apart, each spanning 5, leave gaps: input rows 5–22 are never seen." in text
+    assert "Width: windows 23 apart" in text
+
+
+def test_dilation_in_the_text():
+    text = explain_output_size(9, 9, 3, 3, 0, 2, D=2)      # taps 2 apart, windows 2 apart
+    assert text.startswith("Output size: 3 × 3\n")
+    assert "[D(FH−1)+1 = 2×(3−1)+1 = 5]" in text
+    assert "taps 2 apart, leave gaps: input rows 1, 3, 5, ... (4 runs, 4 in all) are never seen" in text
+    assert explain_output_size(7, 7, 3, 3, 0, 1, D=2).startswith("Output size: 3 × 3")
+    assert explain_output_size(5, 5, 3, 3, 0, 1, D=0).startswith("No output: dilation must be >= 1")
+
+
+def test_every_suggested_setting_divides_with_pairs_and_dilation():
+    for args in [(8, 8, 3, 5, (0, 1), (3, 4), 1), (28, 30, 5, 3, (1, 2), (2, 3), 2), (13, 17, 2, 3, (0, 0), (3, 3), 3)]:
+        H, W, FH, FW, (PH, PW), (SH, SW), D = args
+        sug = suggestions(H, W, FH, FW, (PH, PW), (SH, SW), D=D)
+        for size, f, p, s, dim in ((H, FH, PH, SH, "h"), (W, FW, PW, SW, "w")):
+            eff = D * (f - 1) + 1
+            assert all((size + 2 * q - eff) % s == 0 for q in sug[f"pads_{dim}"])
+            assert all((size + 2 * p - eff) % t == 0 for t in sug[f"strides_{dim}"])
+        assert all((H + 2 * PH - D * (g - 1) - 1) % SH == 0 for g in sug["FH"])
+
+
+def test_window_at_moves_one_window_and_names_its_output_cell():
+    w = window_at(8, 8, 3, 5, (0, 1), (3, 4), index=3)     # output 2 x 2: the last window
+    assert (w.out_row, w.out_col, w.out_shape) == (1, 1, (2, 2))
+    assert w.rows == (3, 4, 5) and w.cols == (3, 4, 5, 6, 7)
+    w = window_at(7, 7, 3, 3, 1, 1, D=2, index=4)          # 5 x 5 output, the second row's first window
+    assert (w.out_row, w.out_col) == (0, 4) and w.rows == (-1, 1, 3) and w.cols == (3, 5, 7)
+    assert window_at(5, 5, 3, 3, 0, 1, index=99).index == 8 and window_at(5, 5, 9, 3, 0, 1) is None
+
+
+def test_explorer_pairs_dilation_and_window_slider():
+    explorer = output_size_explorer(H=8, W=8, FH=3, FW=5, P=(0, 1), S=(3, 4))
+    assert "Output size: 2 × 2 after flooring" in explorer.text.value
+    assert explorer.sliders["window"].max == 3
+    before = png_of(explorer)
+    explorer.sliders["window"].value = 3
+    assert png_of(explorer) != before and "window 3" in explorer.figure.outputs[0]["data"]["text/plain"]
+    explorer.sliders["SH"].value = 1                         # 6 x 2 outputs: the window keeps its number
+    assert explorer.sliders["window"].max == 11 and "Output size: 6 × 2" in explorer.text.value
+    explorer.sliders["D"].value = 2
+    assert "Output size: 4 × 1 after flooring" in explorer.text.value and explorer.sliders["window"].max == 3

@@ -1,7 +1,8 @@
 """The course around the library: what the notebooks draw, the sliders, and the exercise checks.
 
 - ``viz.py``              drawings: matrices, padded grids, the output-size figure, image grids
-- ``widgets.py``          the output-size explorer (sliders), its logic in plain functions
+- ``explain.py``          the output-size explorer's logic: its text, suggestions, window positions
+- ``widgets.py``          the output-size explorer (sliders) around it
 - ``filters.py``          filter snapshots, per-filter normalization, feature maps
 - ``network_widgets.py``  the learned-filter explorer and the single-image inference widget
 - ``exercises.py``        the auto-checks of the notebooks' exercises

@@ -6,7 +6,10 @@ course's layout: one image is (H, W) or (C, H, W); a batch is (N, C, H, W).
 
 - :func:`draw_matrix`        a small 2-D array as coloured cells with its numbers
 - :func:`draw_padded_grid`   the padded input with the filter at its first and last positions
-- :func:`plot_output_size`   the explorer's figure (also when the filter does not fit)
+                             (and, optionally, one window of the explorer's position control)
+- :func:`draw_output_grid`   the output grid, the cell that window produces highlighted
+- :func:`plot_output_size`   the explorer's figure: both grids side by side (also when the
+                             filter does not fit)
 - :func:`show_images`        a grid of images, each normalized on its own
 """
 
@@ -16,11 +19,11 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["draw_matrix", "draw_padded_grid", "plot_output_size", "show_images", "to_display"]
+__all__ = ["draw_matrix", "draw_padded_grid", "draw_output_grid", "plot_output_size", "show_images", "to_display"]
 
 # colours of the padded grid: padding, input seen by some window, input never seen
 GRID_COLORS = ("#d9d9d9", "#ffffff", "#f4a6a6")
-FIRST_COLOR, LAST_COLOR, BAD_COLOR = "#1f77b4", "#ff7f0e", "#d62728"
+FIRST_COLOR, LAST_COLOR, BAD_COLOR, CURRENT_COLOR = "#1f77b4", "#ff7f0e", "#d62728", "#2ca02c"
 MAX_GRID_LINES = 40  # above this many cells per side, cell borders would only add noise
 
 
@@ -73,94 +76,154 @@ def _cell_lines(ax, rows, cols, offset):
         ax.axvline(k - 0.5 - offset, color="#888888", lw=0.5)
 
 
+def _pairs(P):
+    return (P, P) if np.ndim(P) == 0 else tuple(P)
+
+
 def _grid_image(H, W, P, unseen_rows=(), unseen_cols=()):
-    """Category of each cell of the padded grid (H+2P, W+2P): 0 padding, 1 input, 2 never seen."""
-    grid = np.zeros((H + 2 * P, W + 2 * P), dtype=int)
-    grid[P:P + H, P:P + W] = 1
+    """Category of each cell of the padded grid (H+2PH, W+2PW): 0 padding, 1 input, 2 never seen."""
+    PH, PW = _pairs(P)
+    grid = np.zeros((H + 2 * PH, W + 2 * PW), dtype=int)
+    grid[PH:PH + H, PW:PW + W] = 1
     for r in unseen_rows:
-        grid[P + r, P:P + W] = 2
+        grid[PH + r, PW:PW + W] = 2
     for k in unseen_cols:
-        grid[P:P + H, P + k] = 2
+        grid[PH:PH + H, PW + k] = 2
     return grid
 
 
 def _draw_grid(ax, grid, P):
     """Draw the category grid with input pixel (0, 0) at coordinates (0, 0)."""
-    Hp, Wp = grid.shape
+    (PH, PW), (Hp, Wp) = _pairs(P), grid.shape
     ax.imshow(grid, cmap=ListedColormap(GRID_COLORS), vmin=0, vmax=2, interpolation="nearest",
-              extent=(-P - 0.5, Wp - P - 0.5, Hp - P - 0.5, -P - 0.5))
-    _cell_lines(ax, Hp, Wp, offset=P)
+              extent=(-PW - 0.5, Wp - PW - 0.5, Hp - PH - 0.5, -PH - 0.5))
+    if max(Hp, Wp) <= MAX_GRID_LINES:
+        for r in range(Hp + 1):
+            ax.axhline(r - 0.5 - PH, color="#888888", lw=0.5)
+        for k in range(Wp + 1):
+            ax.axvline(k - 0.5 - PW, color="#888888", lw=0.5)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("input column")
     ax.set_ylabel("input row")
 
 
-def _window(ax, top, left, FH, FW, P, color, label):
-    """Outline the filter whose top-left corner is at padded index (top, left)."""
-    ax.add_patch(Rectangle((left - P - 0.5, top - P - 0.5), FW, FH, facecolor=color, alpha=0.2, edgecolor=color,
-                           lw=2.5, label=label))
-    ax.add_patch(Rectangle((left - P - 0.5, top - P - 0.5), FW, FH, fill=False, edgecolor=color, lw=2.5))
+def _window(ax, top, left, FH, FW, P, color, label, D=1):
+    """Outline the filter whose top-left corner is at padded index (top, left); with
+    dilation D, its span, and a dot on each of its taps."""
+    (PH, PW), eh, ew = _pairs(P), D * (FH - 1) + 1, D * (FW - 1) + 1
+    ax.add_patch(Rectangle((left - PW - 0.5, top - PH - 0.5), ew, eh, facecolor=color, alpha=0.2 if D == 1 else 0.06,
+                           edgecolor=color, lw=2.5, label=label))
+    ax.add_patch(Rectangle((left - PW - 0.5, top - PH - 0.5), ew, eh, fill=False, edgecolor=color, lw=2.5))
+    if D > 1:
+        for i in range(FH):
+            for j in range(FW):
+                ax.add_patch(Rectangle((left - PW - 0.5 + j * D, top - PH - 0.5 + i * D), 1, 1, facecolor=color,
+                                       alpha=0.45, edgecolor="none"))
 
 
-def draw_padded_grid(ax, report_h, report_w):
+def draw_padded_grid(ax, report_h, report_w, position=None):
     """Draw the padded input with the filter at its first and last positions.
 
     Args:
         ax: matplotlib Axes.
         report_h, report_w: :class:`cnnlib.sizes.SizeReport` for the height and the
-            width (from ``size_report(H, FH, S, P)`` and ``size_report(W, FW, S, P)``;
-            both must have the same pad and stride).
+            width (from ``size_report(H, FH, SH, PH, D)`` and ``size_report(W, FW, SW, PW, D)``).
+        position: optional :class:`cnnlib.course.explain.WindowPosition`, one more
+            window drawn in green (the explorer's position control).
 
     Grey cells are padding, white cells input pixels that some window covers, red cells
-    input rows/columns that no window covers when the division is floored. Axis ticks
-    are input indices: padding sits at negative indices and at H, H+1, ...
+    input rows/columns that no window covers (after the last window, or in the gaps a
+    stride larger than the (dilated) filter leaves). Axis ticks are input indices:
+    padding sits at negative indices and at H, H+1, ... With dilation the taps are dots.
 
     Returns:
         ax.
     """
-    P, S = report_h.pad, report_h.stride
+    P, S, D = (report_h.pad, report_w.pad), (report_h.stride, report_w.stride), report_h.dilation
     H, W, FH, FW = report_h.input_size, report_w.input_size, report_h.filter_size, report_w.filter_size
     _draw_grid(ax, _grid_image(H, W, P, report_h.unseen, report_w.unseen), P)
-    _window(ax, 0, 0, FH, FW, P, FIRST_COLOR, "filter, first position")
-    _window(ax, report_h.last_start, report_w.last_start, FH, FW, P, LAST_COLOR, "filter, last position")
-    handles = [Patch(facecolor=GRID_COLORS[0], edgecolor="#888888", label=f"padding (P={P})"),
+    _window(ax, 0, 0, FH, FW, P, FIRST_COLOR, "filter, first position", D)
+    _window(ax, report_h.last_start, report_w.last_start, FH, FW, P, LAST_COLOR, "filter, last position", D)
+    handles = [Patch(facecolor=GRID_COLORS[0], edgecolor="#888888", label=f"padding (P={_label(P)})"),
                Patch(facecolor=GRID_COLORS[1], edgecolor="#888888", label="input"),
                Patch(facecolor=FIRST_COLOR, alpha=0.4, label="filter, first position"),
                Patch(facecolor=LAST_COLOR, alpha=0.4, label="filter, last position")]
+    if position is not None:
+        top, left = position.rows[0] + P[0], position.cols[0] + P[1]
+        _window(ax, top, left, FH, FW, P, CURRENT_COLOR, f"window {position.index}", D)
+        handles.append(Patch(facecolor=CURRENT_COLOR, alpha=0.4,
+                             label=f"window {position.index} → output ({position.out_row}, {position.out_col})"))
     if report_h.unseen or report_w.unseen:
         handles.insert(2, Patch(facecolor=GRID_COLORS[2], edgecolor="#888888", label="never seen"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
-    ax.set_title(f"{H}×{W} input, pad {P}, {FH}×{FW} filter, stride {S}", fontsize=10)
+    dilation = f", dilation {D}" if D > 1 else ""
+    ax.set_title(f"{H}×{W} input, pad {_label(P)}, {FH}×{FW} filter, stride {_label(S)}{dilation}", fontsize=10)
     return ax
 
 
-def plot_output_size(H, W, FH, FW, P, S, figsize=(6.4, 4.2)):
-    """The explorer's figure: :func:`draw_padded_grid`, or the overhanging filter in red
-    when it is larger than the padded input. Never raises for positive sizes.
+def _label(pair):
+    """2 for (2, 2), (2, 1) otherwise."""
+    return f"{pair[0]}" if pair[0] == pair[1] else f"({pair[0]}, {pair[1]})"
+
+
+def draw_output_grid(ax, position):
+    """The output grid (OH, OW), the cell produced by ``position``'s window in green.
+
+    Args:
+        ax: matplotlib Axes.
+        position: :class:`cnnlib.course.explain.WindowPosition`.
 
     Returns:
-        a new matplotlib Figure (not shown; close it when done).
+        ax.
     """
-    from ..sizes import size_report  # local import keeps viz importable on its own
+    OH, OW = position.out_shape
+    grid = np.zeros((OH, OW), dtype=int)
+    grid[position.out_row, position.out_col] = 1
+    ax.imshow(grid, cmap=ListedColormap(["#ffffff", CURRENT_COLOR]), vmin=0, vmax=1, interpolation="nearest")
+    _cell_lines(ax, OH, OW, offset=0)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(f"output {OH}×{OW}: cell ({position.out_row}, {position.out_col})", fontsize=10)
+    ax.set_xlabel("output column")
+    ax.set_ylabel("output row")
+    return ax
 
-    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    if FH <= H + 2 * P and FW <= W + 2 * P:
-        draw_padded_grid(ax, size_report(H, FH, S, P), size_report(W, FW, S, P))
+
+def plot_output_size(H, W, FH, FW, P, S, D=1, position=0, figsize=(9.6, 4.2)):
+    """The explorer's figure: the padded input (:func:`draw_padded_grid`) with window
+    number ``position`` in green, and beside it the output grid (:func:`draw_output_grid`)
+    with the cell that window produces; or the overhanging filter in red when it is larger
+    than the padded input. P and S: ints or (h, w) pairs. Never raises for positive sizes.
+
+    Returns:
+        a new matplotlib Figure (not shown; close it when done); ``fig.axes[0]`` is the input.
+    """
+    from ..sizes import size_report  # local imports keep viz importable on its own
+    from .explain import window_at
+
+    (PH, PW), (SH, SW) = _pairs(P), _pairs(S)
+    eh, ew = D * (FH - 1) + 1, D * (FW - 1) + 1
+    if eh <= H + 2 * PH and ew <= W + 2 * PW:
+        fig, (ax, out_ax) = plt.subplots(1, 2, figsize=figsize, layout="constrained", width_ratios=(3, 2))
+        window = window_at(H, W, FH, FW, (PH, PW), (SH, SW), D, position)
+        draw_padded_grid(ax, size_report(H, FH, SH, PH, D), size_report(W, FW, SW, PW, D), window)
+        draw_output_grid(out_ax, window)
         return fig
-    _draw_grid(ax, _grid_image(H, W, P), P)
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    _draw_grid(ax, _grid_image(H, W, (PH, PW)), (PH, PW))
     ax.patch.set_hatch("//")  # the area outside the padded input
     ax.patch.set_edgecolor("#bbbbbb")
-    _window(ax, 0, 0, FH, FW, P, BAD_COLOR, "filter")
-    ax.legend(handles=[Patch(facecolor=GRID_COLORS[0], edgecolor="#888888", label=f"padding (P={P})"),
+    _window(ax, 0, 0, FH, FW, (PH, PW), BAD_COLOR, "filter", D)
+    ax.legend(handles=[Patch(facecolor=GRID_COLORS[0], edgecolor="#888888", label=f"padding (P={_label((PH, PW))})"),
                        Patch(facecolor=GRID_COLORS[1], edgecolor="#888888", label="input"),
                        Patch(facecolor="white", hatch="//", edgecolor="#bbbbbb", label="outside"),
                        Patch(facecolor=BAD_COLOR, alpha=0.4, label="filter")],
               loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
-    ax.set_xlim(-P - 0.5, max(W + P, FW - P) - 0.5)
-    ax.set_ylim(max(H + P, FH - P) - 0.5, -P - 0.5)
-    ax.set_title(f"the {FH}×{FW} filter does not fit the padded {H + 2 * P}×{W + 2 * P} input",
-                 fontsize=10, color=BAD_COLOR)
+    ax.set_xlim(-PW - 0.5, max(W + PW, ew - PW) - 0.5)
+    ax.set_ylim(max(H + PH, eh - PH) - 0.5, -PH - 0.5)
+    span = f"{FH}×{FW} filter" + (f" (dilated: spans {eh}×{ew})" if D > 1 else "")
+    ax.set_title(f"the {span} does not fit the padded {H + 2 * PH}×{W + 2 * PW} input", fontsize=10, color=BAD_COLOR)
     return fig
 
 

@@ -1,177 +1,81 @@
-"""The output-size explorer: six sliders wired to a pure explanation and a figure.
+"""The output-size explorer: sliders wired to a pure explanation and a figure.
 
-The logic is in plain functions, so it can be tested without a browser:
+The logic is in plain functions (:mod:`cnnlib.course.explain`), so it can be tested
+without a browser:
 
 - :func:`explain_output_size` -> the text the explorer shows (never raises);
 - :func:`suggestions` -> nearest pads, strides and filter sizes that make the sizes divide;
-- :func:`output_size_explorer` -> the ipywidgets box (sliders "H", "W", "FH", "FW",
-  "P", "S"; an ``HTML`` widget with the text; an ``Output`` widget with the figure).
+- :func:`window_at` -> where one window lies and which output cell it produces;
+- :func:`output_size_explorer` -> the ipywidgets box: sliders "H", "W", "FH", "FW",
+  "PH", "PW" (padding), "SH", "SW" (stride), "D" (dilation) and "window" (which window
+  to show: it moves one window over the input and lights the output cell it makes); an
+  ``HTML`` widget with the text; an ``Output`` widget with the figure.
 
 The formula, along each dimension (see :mod:`cnnlib.sizes`)::
 
-    OH = (H + 2P - FH) / S + 1        OW = (W + 2P - FW) / S + 1
+    OH = (H + 2PH − (D(FH−1)+1)) / SH + 1        OW = (W + 2PW − (D(FW−1)+1)) / SW + 1
 """
 
 import base64
 import html
 import io
 
-from ..sizes import conv_output_size, size_report, suggest
+from ..sizes import pair
+from .explain import explain_output_size, suggestions, window_at
 
-__all__ = ["explain_output_size", "suggestions", "output_size_explorer", "SLIDER_RANGES"]
+__all__ = ["explain_output_size", "suggestions", "window_at", "output_size_explorer", "SLIDER_RANGES",
+           "explorer_state"]
 
-# (min, max) of each slider; the explorer explains every combination, none raises
-SLIDER_RANGES = {"H": (1, 64), "W": (1, 64), "FH": (1, 15), "FW": (1, 15), "P": (0, 8), "S": (1, 8)}
-
-
-def _number(x):
-    """12 for a whole number, 12.50 otherwise."""
-    return f"{x:.0f}" if float(x).is_integer() else f"{x:.2f}"
-
-
-def _ranges(indices):
-    """(25, 26, 27, 30) -> '25–27, 30'."""
-    parts, start = [], None
-    for i, v in enumerate(indices):
-        start = v if start is None else start
-        if i + 1 == len(indices) or indices[i + 1] != v + 1:
-            parts.append(f"{start}" if start == v else f"{start}–{v}")
-            start = None
-    return ", ".join(parts)
+# (min, max) of each slider; the explorer explains every combination, none raises.
+# "window" is the position control: its maximum follows the output size (OH*OW - 1).
+SLIDER_RANGES = {"H": (1, 64), "W": (1, 64), "FH": (1, 15), "FW": (1, 15), "PH": (0, 8), "PW": (0, 8),
+                 "SH": (1, 8), "SW": (1, 8), "D": (1, 4), "window": (0, 0)}
+ROWS = (("H", "W"), ("FH", "FW"), ("PH", "PW"), ("SH", "SW"), ("D", "window"))
 
 
-def _fit_problem(H, W, FH, FW, P):
-    """A sentence saying why the filter does not fit the padded input, or None if it fits."""
-    for name, size, fname, f in (("height", H, "FH", FH), ("width", W, "FW", FW)):
-        padded = size + 2 * P
-        if f > padded:
-            need = -(-(f - size) // 2)
-            return (f"The filter does not fit: {fname} = {f} is larger than the padded {name} "
-                    f"{'H' if name == 'height' else 'W'} + 2P = {size} + 2×{P} = {padded}.\n"
-                    f"Make {fname} ≤ {padded}, or pad P ≥ {need}.")
-    return None
-
-
-def _formula_line(out, size, filt, r):
-    """'OH = (H + 2P − FH) / S + 1 = (28 + 2×0 − 5) / 2 + 1 = 12.50'."""
-    exact = r.span / r.stride + 1
-    return (f"{out} = ({size} + 2P − {filt}) / S + 1 = ({r.input_size} + 2×{r.pad} − {r.filter_size}) / "
-            f"{r.stride} + 1 = {r.span}/{r.stride} + 1 = {_number(exact)}")
-
-
-def _floor_note(name, out, r):
-    """Why one dimension does not divide, what flooring does, and which rows are lost."""
-    axis, edge = ("row", "bottom") if name == "height" else ("column", "right")
-    lines = [f"{name.capitalize()}: {r.input_size} + 2×{r.pad} − {r.filter_size} = {r.span} is not divisible by "
-             f"S = {r.stride}: the last step would make the filter hang over the {edge} edge "
-             f"({r.span}/{r.stride} = {r.span / r.stride:.2f} steps)."]
-    if r.unseen:
-        plural = "s" if len(r.unseen) > 1 else ""
-        lost = f"input {axis}{plural} {_ranges(r.unseen)} {'are' if plural else 'is'} never seen"
-    else:
-        lost = f"only padding is left out, every input {axis} is still seen"
-    lines.append(f"  Flooring (PyTorch's rule) gives {out} = {r.output_size}; {lost}.")
-    return lines
-
-
-def suggestions(H, W, FH, FW, P, S, k=2):
-    """Nearest settings for which both dimensions divide (the filter must fit): the
-    explorer's view of :func:`cnnlib.sizes.suggest`.
-
-    Returns:
-        dict with lists: ``"pads"`` (with stride S), ``"strides"`` (with pad P),
-        ``"FH"`` and ``"FW"`` (filter sizes, with P and S), each sorted by distance to
-        the current value, at most ``k`` each; the current value is never suggested;
-        ``"skips"``: the suggested strides that are larger than a filter side.
-    """
-    sug = suggest((H, W), (FH, FW), S, P, k)
-    return {"pads": list(sug.pads), "strides": list(sug.strides), "FH": list(sug.filters[0]),
-            "FW": list(sug.filters[1]), "skips": list(sug.skips)}
-
-
-def _out(size, f, p, s):
-    return conv_output_size(size, f, s, p, strict=False)
-
-
-def _suggestion_lines(H, W, FH, FW, P, S):
-    sug = suggestions(H, W, FH, FW, P, S)
-    lines = ["Suggestions:"]
-    for p in sug["pads"]:
-        lines.append(f"  • P = {p} with S = {S} → output {_out(H, FH, p, S)} × {_out(W, FW, p, S)}")
-    if not sug["pads"]:
-        odd = [n for n, span in (("H + 2P − FH", H - FH), ("W + 2P − FW", W - FW)) if span % 2]
-        if odd and S % 2 == 0:
-            lines.append(f"  • no padding works with S = {S}: {' and '.join(odd)} {'stays' if len(odd) == 1 else 'stay'} "
-                         f"odd whatever P is (2P is even), and an even stride needs an even number")
-        else:
-            lines.append(f"  • no padding within {S} of P = {P} makes both dimensions divide by S = {S}")
-    for s in sug["strides"]:
-        skip = " (larger than the filter: it skips rows or columns)" if s in sug["skips"] else ""
-        lines.append(f"  • S = {s} with P = {P} → output {_out(H, FH, P, s)} × {_out(W, FW, P, s)}{skip}")
-    if (H + 2 * P - FH) % S and sug["FH"]:
-        lines.append(f"  • FH = {' or '.join(map(str, sorted(sug['FH'])))} with P = {P}, S = {S}")
-    if (W + 2 * P - FW) % S and sug["FW"]:
-        lines.append(f"  • FW = {' or '.join(map(str, sorted(sug['FW'])))} with P = {P}, S = {S}")
-    return lines
-
-
-def explain_output_size(H, W, FH, FW, P, S):
-    """The explorer's text for an (H, W) input, an (FH, FW) filter, pad P and stride S.
-
-    Never raises: sizes that do not divide are explained (flooring, never-seen rows and
-    columns, suggestions), and so are a filter that does not fit and invalid numbers.
-
-    Returns:
-        str, several lines; the first starts with "Output size:" when there is one.
-    """
-    try:
-        problem = _fit_problem(H, W, FH, FW, P)
-        if problem:
-            return "No output: the filter does not fit inside the padded input.\n" + problem
-        rh, rw = size_report(H, FH, S, P), size_report(W, FW, S, P)
-    except (TypeError, ValueError) as error:
-        return f"No output: {error}"
-    lines = [f"Output size: {rh.output_size} × {rw.output_size}"]
-    if not (rh.divides and rw.divides):
-        exact_h, exact_w = rh.span / S + 1, rw.span / S + 1
-        lines[0] += f" after flooring (the formula gives {_number(exact_h)} × {_number(exact_w)})"
-    lines += ["", _formula_line("OH", "H", "FH", rh), _formula_line("OW", "W", "FW", rw), ""]
-    if rh.divides and rw.divides:
-        lines.append(f"Both divide exactly: the filter fits {rh.output_size} × {rw.output_size} positions and "
-                     f"its last position ends exactly at the bottom-right corner of the padded input.")
-        return "\n".join(lines)
-    if not rh.divides:
-        lines += _floor_note("height", "OH", rh)
-    if not rw.divides:
-        lines += _floor_note("width", "OW", rw)
-    return "\n".join(lines + [""] + _suggestion_lines(H, W, FH, FW, P, S))
-
-
-def explain_output_size_html(H, W, FH, FW, P, S):
+def explain_output_size_html(H, W, FH, FW, P, S, D=1, font_size=12):
     """:func:`explain_output_size` as HTML: a ``<pre>`` block, escaped, first line in bold."""
-    first, _, rest = explain_output_size(H, W, FH, FW, P, S).partition("\n")
+    first, _, rest = explain_output_size(H, W, FH, FW, P, S, D).partition("\n")
     text = f"<b>{html.escape(first)}</b>\n{html.escape(rest)}"  # the output size in bold
-    return f'<pre class="output-size-text" style="font-size: 12px; line-height: 1.35">{text}</pre>'
+    return f'<pre class="output-size-text" style="font-size: {font_size}px; line-height: 1.35">{text}</pre>'
 
 
-def figure_output(H, W, FH, FW, P, S, dpi=72):
+def explorer_state(values):
+    """From slider values (a dict keyed like :data:`SLIDER_RANGES`) to the arguments of the
+    text and the figure, and the window slider's maximum (``OH*OW - 1``, 0 without output).
+
+    Returns:
+        ``(args, window_max)``: args ``(H, W, FH, FW, (PH, PW), (SH, SW), D)``.
+    """
+    args = (values["H"], values["W"], values["FH"], values["FW"], (values["PH"], values["PW"]),
+            (values["SH"], values["SW"]), values["D"])
+    window = window_at(*args, index=0)
+    return args, 0 if window is None else window.out_shape[0] * window.out_shape[1] - 1
+
+
+def figure_output(H, W, FH, FW, P, S, D=1, position=0, dpi=72):
     """The explorer's figure as one Jupyter output (a dict holding a PNG), ready for
     ``Output.outputs``; drawn with :func:`cnnlib.course.viz.plot_output_size`."""
     import matplotlib.pyplot as plt
 
     from .viz import plot_output_size
 
-    fig = plot_output_size(H, W, FH, FW, P, S)
+    fig = plot_output_size(H, W, FH, FW, P, S, D, position)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     plt.close(fig)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": png, "text/plain": f"<padded grid {H}×{W}, filter {FH}×{FW}, P={P}, S={S}>"}}
+    text = f"<padded grid {H}×{W}, filter {FH}×{FW}, P={P}, S={S}, D={D}, window {position}>"
+    return {"output_type": "display_data", "metadata": {}, "data": {"image/png": png, "text/plain": text}}
 
 
-def output_size_explorer(H=28, W=28, FH=5, FW=5, P=0, S=1):
-    """Sliders for H, W, FH, FW, P, S; the formula, the output size and the padded grid.
+def output_size_explorer(H=28, W=28, FH=5, FW=5, P=0, S=1, D=1, font_size=12, dpi=72):
+    """Sliders for H, W, FH, FW, PH, PW, SH, SW, D and the window shown; the formula, the
+    output size, the padded grid and the output grid.
+
+    Args:
+        H, W, FH, FW, D: the starting values; P, S: an int or an (h, w) pair.
+        font_size, dpi: larger for projecting in class (the app notebook uses 18 and 110).
 
     Returns:
         an ``ipywidgets.VBox``. For tests and notebooks it also carries ``.sliders``
@@ -180,9 +84,10 @@ def output_size_explorer(H=28, W=28, FH=5, FW=5, P=0, S=1):
     """
     import ipywidgets as widgets
 
-    start = {"H": H, "W": W, "FH": FH, "FW": FW, "P": P, "S": S}
+    (PH, PW), (SH, SW) = pair(P, "P"), pair(S, "S", 1)
+    start = {"H": H, "W": W, "FH": FH, "FW": FW, "PH": PH, "PW": PW, "SH": SH, "SW": SW, "D": D, "window": 0}
     sliders = {name: widgets.IntSlider(value=start[name], min=lo, max=hi, description=name, continuous_update=False,
-                                       layout=widgets.Layout(width="260px"))
+                                       layout=widgets.Layout(width="300px"))
                for name, (lo, hi) in SLIDER_RANGES.items()}
     text = widgets.HTML()
     text.add_class("output-size-text")
@@ -191,13 +96,18 @@ def output_size_explorer(H=28, W=28, FH=5, FW=5, P=0, S=1):
 
     def update(change=None):
         values = {name: slider.value for name, slider in sliders.items()}
-        text.value = explain_output_size_html(**values)
-        figure.outputs = (figure_output(**values),)
+        args, window_max = explorer_state(values)
+        if sliders["window"].max != window_max:
+            sliders["window"].max = window_max      # may clip the value, which calls update again
+            if sliders["window"].value != values["window"]:
+                return
+        text.value = explain_output_size_html(*args, font_size=font_size)
+        figure.outputs = (figure_output(*args, position=sliders["window"].value, dpi=dpi),)
 
     for slider in sliders.values():
         slider.observe(update, names="value")
     update()
-    rows = [widgets.HBox([sliders[a], sliders[b]]) for a, b in (("H", "W"), ("FH", "FW"), ("P", "S"))]
+    rows = [widgets.HBox([sliders[a], sliders[b]]) for a, b in ROWS]
     box = widgets.VBox([widgets.VBox(rows), text, figure])
     box.sliders, box.text, box.figure = sliders, text, figure
     return box

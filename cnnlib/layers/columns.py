@@ -16,15 +16,18 @@ once, go back to NCHW. :class:`Columns` does the copying for it, fast:
   faults every step, so the workspace lives from step to step.
 
 Every function here equals :func:`cnnlib.im2col.im2col` / :func:`cnnlib.im2col.col2im`
-with its rows and columns rearranged (``tests/test_im2col.py`` asserts it).
+with its rows and columns rearranged (``tests/test_im2col.py`` asserts it); like them,
+they take ``stride``, ``pad`` and ``dilation`` as ints or ``(h, w)`` pairs, and floor
+(the layer checks the sizes first, with its own ``strict``).
 """
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..im2col import check_images, output_hw, pad_images
+from ..sizes import pair
 
-__all__ = ["Columns", "unfold", "fold", "unfold_batch_last", "fold_batch_last", "stride_phases"]
+__all__ = ["Columns", "unfold", "fold", "unfold_batch_last", "fold_batch_last", "stride_phases", "grouped_matmul"]
 
 LAYOUTS = ("auto", "batch_first", "batch_last")
 # (N, FN, OH, OW) -> (FN, ...) in the order of col's columns: (n, oh, ow) or (oh, ow, n)
@@ -36,19 +39,20 @@ class Columns:
 
     Args:
         filter_shape: (FN, C, FH, FW) of the layer's filters.
-        stride, pad: the layer's.
+        stride, pad, dilation: the layer's (ints or (h, w) pairs).
         layout: ``"batch_first"``, ``"batch_last"`` or ``"auto"``: batch last when the
             stride is 1 and ``col`` has more than twice as many rows as the output has
             channels (``C*FH*FW > 2*FN``), where the transposes cost less than they save.
     """
 
-    def __init__(self, filter_shape, stride, pad, layout="auto"):
+    def __init__(self, filter_shape, stride, pad, layout="auto", dilation=1):
         if layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {LAYOUTS}, got layout = {layout!r}")
         FN, C, FH, FW = filter_shape
         if layout == "auto":
-            layout = "batch_last" if stride == 1 and C * FH * FW > 2 * FN else "batch_first"
+            layout = "batch_last" if pair(stride, "stride") == (1, 1) and C * FH * FW > 2 * FN else "batch_first"
         self.FH, self.FW, self.stride, self.pad, self.layout = FH, FW, stride, pad, layout
+        self.dilation = dilation
         self.order = COLUMN_ORDER[layout]
         self.workspace = None  # the col-sized array reused from step to step
 
@@ -60,17 +64,17 @@ class Columns:
     def unfold(self, x, dtype):
         """col of the images x (n, C, H, W): ``(C*FH*FW, n*OH*OW)``, in the reused workspace."""
         N, C, H, W = x.shape
-        OH, OW = output_hw(H, W, self.FH, self.FW, self.stride, self.pad)
+        OH, OW = output_hw(H, W, self.FH, self.FW, self.stride, self.pad, self.dilation)
         size = N * C * self.FH * self.FW * OH * OW
         if self.workspace is None or self.workspace.size < size or self.workspace.dtype != dtype:
             self.workspace = np.empty(size, dtype=dtype)
         unfold_fn = unfold_batch_last if self.layout == "batch_last" else unfold
-        return unfold_fn(x, self.FH, self.FW, self.stride, self.pad, out=self.workspace[:size])
+        return unfold_fn(x, self.FH, self.FW, self.stride, self.pad, out=self.workspace[:size], dilation=self.dilation)
 
     def fold(self, dcol, x_shape):
         """col2im: ``(C*FH*FW, n*OH*OW)`` -> dx ``x_shape`` (n, C, H, W), overlaps added."""
         fold_fn = fold_batch_last if self.layout == "batch_last" else fold
-        return fold_fn(dcol, x_shape, self.FH, self.FW, self.stride, self.pad)
+        return fold_fn(dcol, x_shape, self.FH, self.FW, self.stride, self.pad, dilation=self.dilation)
 
     def to_nchw(self, products, b, out):
         """Write ``products + b`` (FN, n*OH*OW), columns in col's order, into out (n, FN, OH, OW)."""
@@ -101,39 +105,48 @@ def _check_cols(cols, expected, layout, input_shape, name="cols"):
                          f"{tuple(input_shape)}, got {cols.shape}")
 
 
-def stride_phases(x, stride, Hq, Wq):
-    """Split images into their ``stride x stride`` interleaved sub-images.
+def grouped_matmul(a, b, out=None):
+    """``a @ b`` for stacks ``(G, M, K) @ (G, K, L)`` (one product per group of a grouped
+    convolution); with one group, the plain 2-D product (the same numbers as without groups)."""
+    if a.shape[0] == 1:
+        return np.matmul(a[0], b[0], out=None if out is None else out[0])[None]
+    return np.matmul(a, b, out=out)
 
-    ``x`` (N, C, H, W) -> ``(stride, stride, N, C, Hq, Wq)``: entry ``[ry, rx]`` is
-    ``x[:, :, ry::stride, rx::stride]``, cut or padded with zeros to ``Hq x Wq``. Filter
-    offset ``(y, x)`` of the window at ``(oh, ow)``, the pixel
-    ``(oh*stride + y, ow*stride + x)``, is then the pixel
-    ``(oh + y // stride, ow + x // stride)`` of sub-image ``[y % stride, x % stride]``:
+
+def stride_phases(x, stride, Hq, Wq):
+    """Split images into their ``SH x SW`` interleaved sub-images (stride: an int or a pair).
+
+    ``x`` (N, C, H, W) -> ``(SH, SW, N, C, Hq, Wq)``: entry ``[ry, rx]`` is
+    ``x[:, :, ry::SH, rx::SW]``, cut or padded with zeros to ``Hq x Wq``. The pixel
+    ``(oh*SH + y, ow*SW + x)`` (a window at ``(oh, ow)``, a filter offset ``(y, x)``, which
+    with dilation is the tap times the dilation) is then the pixel
+    ``(oh + y // SH, ow + x // SW)`` of sub-image ``[y % SH, x % SW]``:
     so even when the stride skips pixels, a row of windows reads consecutive numbers.
     With stride 1 there is one sub-image, x itself (a view, no copy: cut to
     ``Hq x Wq`` but never padded).
     """
     N, C = x.shape[:2]
-    if stride == 1:
+    SH, SW = pair(stride, "stride", 1)
+    if SH == SW == 1:
         return x[None, None, :, :, :Hq, :Wq]
-    subs = np.zeros((stride, stride, N, C, Hq, Wq), dtype=x.dtype)
-    for ry in range(stride):
-        for rx in range(stride):
-            part = x[:, :, ry::stride, rx::stride][:, :, :Hq, :Wq]
+    subs = np.zeros((SH, SW, N, C, Hq, Wq), dtype=x.dtype)
+    for ry in range(SH):
+        for rx in range(SW):
+            part = x[:, :, ry::SH, rx::SW][:, :, :Hq, :Wq]
             subs[ry, rx, :, :, :part.shape[2], :part.shape[3]] = part
     return subs
 
 
-def _sub_image_size(OH, FH, stride):
+def _sub_image_size(OH, FH, stride, dilation=1):
     """Rows (or columns) of a sub-image that the windows read: OH windows, plus the
     furthest filter offset counted in strides."""
-    return OH + (FH - 1) // stride
+    return OH + (FH - 1) * dilation // stride
 
 
-def unfold(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
+def unfold(input_data, filter_h, filter_w, stride=1, pad=0, out=None, dilation=1):
     """im2col, transposed: ``(N, C, H, W)`` -> ``(C*FH*FW, N*OH*OW)``, equal to ``im2col(x).T``.
 
-    Column ``(n*OH + oh)*OW + ow`` is the window at ``(oh*stride, ow*stride)`` of image
+    Column ``(n*OH + oh)*OW + ow`` is the window at ``(oh*SH, ow*SW)`` of image
     ``n``, flattened in ``(c, fh, fw)`` order. ``out``: an array of that size to write
     into (the layer reuses one from step to step).
 
@@ -142,21 +155,22 @@ def unfold(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
     rows of ``OW`` consecutive numbers even with a stride.
     """
     N, C, H, W = check_images(input_data)
-    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad)
+    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad, dilation)
+    (SH, SW), (DH, DW) = pair(stride, "stride", 1), pair(dilation, "dilation", 1)
     out = _output(out, C * filter_h * filter_w * N * OH * OW, input_data.dtype)
     col = out.reshape(C, filter_h, filter_w, N, OH, OW)
-    subs = stride_phases(pad_images(input_data, pad), stride,
-                         _sub_image_size(OH, filter_h, stride), _sub_image_size(OW, filter_w, stride))
+    subs = stride_phases(pad_images(input_data, pad), (SH, SW),
+                         _sub_image_size(OH, filter_h, SH, DH), _sub_image_size(OW, filter_w, SW, DW))
     for y in range(filter_h):                                   # filter offsets, as in the book
         for x in range(filter_w):
-            # offset (y, x) of every window: sub-image [y % stride, x % stride], shifted by
-            # (y // stride, x // stride); (N, C, OH, OW) -> (C, N, OH, OW)
-            i, j = y // stride, x // stride
-            col[:, y, x] = subs[y % stride, x % stride, :, :, i:i + OH, j:j + OW].transpose(1, 0, 2, 3)
+            # offset (y*DH, x*DW) of every window: sub-image [y*DH % SH, x*DW % SW], shifted
+            # by (y*DH // SH, x*DW // SW); (N, C, OH, OW) -> (C, N, OH, OW)
+            i, j = y * DH // SH, x * DW // SW
+            col[:, y, x] = subs[y * DH % SH, x * DW % SW, :, :, i:i + OH, j:j + OW].transpose(1, 0, 2, 3)
     return out.reshape(C * filter_h * filter_w, N * OH * OW)
 
 
-def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
+def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0, dilation=1):
     """The backward pass of :func:`unfold`: ``(C*FH*FW, N*OH*OW)`` -> ``(N, C, H, W)``, adding
     overlaps; equal to ``col2im(cols.T)``.
 
@@ -164,42 +178,46 @@ def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
     even with a stride), which are then interleaved back into the image.
     """
     N, C, H, W = input_shape
-    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad)
+    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad, dilation)
+    (SH, SW), (PH, PW), (DH, DW) = pair(stride, "stride", 1), pair(pad, "pad"), pair(dilation, "dilation", 1)
     _check_cols(cols, (C * filter_h * filter_w, N * OH * OW), "(C*FH*FW, N*OH*OW)", input_shape)
     cols6 = cols.reshape(C, filter_h, filter_w, N, OH, OW)
-    Hq, Wq = _sub_image_size(OH, filter_h, stride), _sub_image_size(OW, filter_w, stride)
-    subs = np.zeros((stride, stride, C, N, Hq, Wq), dtype=cols.dtype)
+    Hq, Wq = _sub_image_size(OH, filter_h, SH, DH), _sub_image_size(OW, filter_w, SW, DW)
+    subs = np.zeros((SH, SW, C, N, Hq, Wq), dtype=cols.dtype)
     for y in range(filter_h):
         for x in range(filter_w):
-            i, j = y // stride, x // stride
-            subs[y % stride, x % stride, :, :, i:i + OH, j:j + OW] += cols6[:, y, x]  # overlaps add up
+            i, j = y * DH // SH, x * DW // SW
+            subs[y * DH % SH, x * DW % SW, :, :, i:i + OH, j:j + OW] += cols6[:, y, x]  # overlaps add up
     # the pixels that no window reaches (when the sizes do not divide) stay 0; and the
-    # interleaved sub-images may reach past the padded edge (stride*Hq > H + 2*pad)
-    img = np.zeros((N, C, max(H + 2 * pad, stride * Hq), max(W + 2 * pad, stride * Wq)), dtype=cols.dtype)
-    for ry in range(stride):
-        for rx in range(stride):
-            img[:, :, ry:stride * Hq:stride, rx:stride * Wq:stride] = subs[ry, rx].transpose(1, 0, 2, 3)
-    return img[:, :, pad:H + pad, pad:W + pad]
+    # interleaved sub-images may reach past the padded edge (SH*Hq > H + 2*PH)
+    img = np.zeros((N, C, max(H + 2 * PH, SH * Hq), max(W + 2 * PW, SW * Wq)), dtype=cols.dtype)
+    for ry in range(SH):
+        for rx in range(SW):
+            img[:, :, ry:SH * Hq:SH, rx:SW * Wq:SW] = subs[ry, rx].transpose(1, 0, 2, 3)
+    return img[:, :, PH:H + PH, PW:W + PW]
 
 
 def batch_last(x, pad=0):
-    """``(N, C, H, W)`` -> ``(C, H + 2*pad, W + 2*pad, N)``, padded with zeros, in one copy."""
+    """``(N, C, H, W)`` -> ``(C, H + 2*PH, W + 2*PW, N)``, padded with zeros, in one copy."""
     N, C, H, W = x.shape
-    out = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=x.dtype)
-    out[:, pad:pad + H, pad:pad + W] = x.transpose(1, 2, 3, 0)
+    PH, PW = pair(pad, "pad")
+    out = np.zeros((C, H + 2 * PH, W + 2 * PW, N), dtype=x.dtype)
+    out[:, PH:PH + H, PW:PW + W] = x.transpose(1, 2, 3, 0)
     return out
 
 
-def unfold_batch_last(input_data, filter_h, filter_w, stride=1, pad=0, out=None):
+def unfold_batch_last(input_data, filter_h, filter_w, stride=1, pad=0, out=None, dilation=1):
     """im2col with the batch axis last: ``(N, C, H, W)`` -> ``(C*FH*FW, OH*OW*N)``.
 
-    Column ``(oh*OW + ow)*N + n`` is the window at ``(oh*stride, ow*stride)`` of image
+    Column ``(oh*OW + ow)*N + n`` is the window at ``(oh*SH, ow*SW)`` of image
     ``n``, flattened in ``(c, fh, fw)`` order. ``out`` as in :func:`unfold`.
     """
     N, C, H, W = check_images(input_data)
-    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad)
+    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad, dilation)
+    (SH, SW), (DH, DW) = pair(stride, "stride", 1), pair(dilation, "dilation", 1)
     x = batch_last(input_data, pad)                                  # (C, Hp, Wp, N)
-    win = sliding_window_view(x, (filter_h, filter_w), axis=(1, 2))[:, ::stride, ::stride][:, :OH, :OW]
+    span = ((filter_h - 1) * DH + 1, (filter_w - 1) * DW + 1)
+    win = sliding_window_view(x, span, axis=(1, 2))[:, ::SH, ::SW, :, ::DH, ::DW][:, :OH, :OW]
     # (C, OH, OW, N, FH, FW) -> (C, FH, FW, OH, OW, N): with stride 1, runs of OW*N numbers
     view = win.transpose(0, 4, 5, 1, 2, 3)
     out = _output(out, view.size, view.dtype)
@@ -207,17 +225,18 @@ def unfold_batch_last(input_data, filter_h, filter_w, stride=1, pad=0, out=None)
     return out.reshape(C * filter_h * filter_w, OH * OW * N)
 
 
-def fold_batch_last(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
+def fold_batch_last(cols, input_shape, filter_h, filter_w, stride=1, pad=0, dilation=1):
     """The backward pass of :func:`unfold_batch_last`: ``(C*FH*FW, OH*OW*N)`` -> ``(N, C, H, W)``."""
     N, C, H, W = input_shape
-    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad)
+    OH, OW = output_hw(H, W, filter_h, filter_w, stride, pad, dilation)
+    (SH, SW), (PH, PW), (DH, DW) = pair(stride, "stride", 1), pair(pad, "pad"), pair(dilation, "dilation", 1)
     _check_cols(cols, (C * filter_h * filter_w, OH * OW * N), "(C*FH*FW, OH*OW*N)", input_shape)
     cols6 = cols.reshape(C, filter_h, filter_w, OH, OW, N)
-    img = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=cols.dtype)
+    img = np.zeros((C, H + 2 * PH, W + 2 * PW, N), dtype=cols.dtype)
     for y in range(filter_h):
-        y_max = y + stride * OH
+        y_max = y * DH + SH * OH
         for x in range(filter_w):
-            x_max = x + stride * OW
-            img[:, y:y_max:stride, x:x_max:stride] += cols6[:, y, x]   # overlaps add up
+            x_max = x * DW + SW * OW
+            img[:, y * DH:y_max:SH, x * DW:x_max:SW] += cols6[:, y, x]   # overlaps add up
     # back to (N, C, H, W), contiguous for the layers before
-    return np.ascontiguousarray(img[:, pad:H + pad, pad:W + pad].transpose(3, 0, 1, 2))
+    return np.ascontiguousarray(img[:, PH:H + PH, PW:W + PW].transpose(3, 0, 1, 2))

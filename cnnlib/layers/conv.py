@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from ..sizes import check_stride_pad, conv_output_size
+from ..sizes import check_stride_pad, conv_output_size, pair
 from .base import Layer, check_ndim
-from .columns import Columns
+from .columns import Columns, grouped_matmul
 
 __all__ = ["Convolution"]
 
@@ -13,19 +13,24 @@ class Convolution(Layer):
     """2-D convolution (strictly: cross-correlation, as in every deep learning library).
 
     ``out[n, f, i, j] = sum(W[f] * window(n, i, j)) + b[f]``, the window of image n whose
-    top-left corner is ``(i*stride, j*stride)`` of the padded input: equal to
+    top-left corner is ``(i*SH, j*SW)`` of the padded input: equal to
     :class:`cnnlib.reference.BookConvolution` and to the loops of
     :func:`cnnlib.reference.conv_forward_loop` (``tests/test_conv_pool.py`` asserts both).
 
     Args:
-        W: filters, shape (FN, C, FH, FW).  b: biases, shape (FN,).
-        stride, pad: see :func:`cnnlib.conv_output_size`.
+        W: filters, shape (FN, C/groups, FH, FW) (as in PyTorch).  b: biases, shape (FN,).
+        stride, pad: see :func:`cnnlib.conv_output_size`; an int or an (h, w) pair.
         strict: if True, sizes that do not divide raise ``ValueError``; if False floor
             like PyTorch.
         layout: the order of ``col``'s columns, ``"batch_first"``, ``"batch_last"`` or
             ``"auto"`` (see :class:`cnnlib.layers.columns.Columns`). Same results.
+        dilation: distance between the filter's taps, an int or an (h, w) pair; the
+            window spans ``dilation*(FH-1)+1`` rows.
+        groups: the C input channels and the FN filters form ``groups`` groups (both
+            must divide by it); filter f sees only the C/groups channels of its group,
+            so W has C/groups channels. ``groups = C``: a depthwise convolution.
 
-    ``forward(x)``: x (N, C, H, W) -> out (N, FN, OH, OW), ``OH = (H + 2*pad - FH) / stride + 1``.
+    ``forward(x)``: x (N, C, H, W) -> out (N, FN, OH, OW), ``OH = (H + 2*PH - (DH*(FH-1)+1)) / SH + 1``.
     Every window becomes a column of ``col`` (C*FH*FW, N*OH*OW) (im2col, transposed: the
     book's ``col`` has a row per window and computes ``col @ W.T``), so that one product
     ``W (FN, C*FH*FW) @ col`` gives every output at once. ``backward`` goes back the same
@@ -33,37 +38,49 @@ class Convolution(Layer):
     copied fast (their order, chunks when ``col`` would exceed ``max_col_bytes``, one
     array reused from step to step) is :class:`~cnnlib.layers.columns.Columns`' business.
 
+    With groups, ``col``'s rows split into one block per group (its channels), and the
+    product is one product per group: ``W (G, FN/G, C/G*FH*FW) @ col (G, C/G*FH*FW, ...)``.
+
     ``need_dx = False`` (set by :class:`cnnlib.Sequential` for its first layer, whose input
     is the data) skips the input's gradient: ``backward`` then returns None.
     """
 
     max_col_bytes = 256 * 2**20
 
-    def __init__(self, W, b, stride=1, pad=0, strict=True, layout="auto"):
+    def __init__(self, W, b, stride=1, pad=0, strict=True, layout="auto", dilation=1, groups=1):
         super().__init__()
-        check_ndim(W, (4,), "W", "(FN, C, FH, FW)")
+        check_ndim(W, (4,), "W", "(FN, C, FH, FW)")  # C: the channels of one group
         check_ndim(b, (1,), "b", "(FN,)")
         if b.shape != (W.shape[0],):
             raise ValueError(f"b must have shape (FN,) = ({W.shape[0]},) to match W {W.shape}, got {b.shape}")
-        check_stride_pad(stride, pad)  # fail early on bad numbers
+        check_stride_pad(stride, pad, dilation)  # fail early on bad numbers
+        if isinstance(groups, (tuple, list)):
+            raise TypeError(f"groups must be an integer, got {groups!r}")
+        groups = pair(groups, "groups", 1)[0]
+        if W.shape[0] % groups:
+            raise ValueError(f"the number of filters FN = {W.shape[0]} must be divisible by groups = {groups}")
         self.params = {"W": W, "b": b}
         self.stride, self.pad, self.strict = stride, pad, strict
+        self.dilation, self.groups = dilation, groups
         self.need_dx = True
-        self.columns = Columns(W.shape, stride, pad, layout)
+        self.columns = Columns((W.shape[0], W.shape[1] * groups) + W.shape[2:], stride, pad, layout, dilation)
 
     def output_shape(self, input_shape):
         """(FN, OH, OW) for an input of shape (C, H, W); raises ValueError if it does not fit."""
         C, H, W = input_shape
         FN, FC, FH, FW = self.params["W"].shape
-        if C != FC:
+        if C != FC * self.groups:
+            grouping = f" ({FC} per group, groups = {self.groups})" if self.groups > 1 else ""
             raise ValueError(f"input has C = {C} channels but the filters W {self.params['W'].shape} "
-                             f"expect C = {FC}")
-        OH = conv_output_size(H, FH, self.stride, self.pad, self.strict)
-        OW = conv_output_size(W, FW, self.stride, self.pad, self.strict)
+                             f"expect C = {FC * self.groups}{grouping}")
+        (SH, SW), (PH, PW), (DH, DW) = pair(self.stride, "stride"), pair(self.pad, "pad"), pair(self.dilation, "dilation")
+        OH = conv_output_size(H, FH, SH, PH, DH, strict=self.strict)
+        OW = conv_output_size(W, FW, SW, PW, DW, strict=self.strict)
         return FN, OH, OW
 
     def macs(self, input_shape):
-        """Multiply-adds for one input (C, H, W): every output value is one window · one filter."""
+        """Multiply-adds for one input (C, H, W): every output value is one window of its
+        group's C/groups channels · one filter."""
         FN, OH, OW = self.output_shape(input_shape)
         return FN * OH * OW * self.params["W"][0].size
 
@@ -73,10 +90,12 @@ class Convolution(Layer):
         W, b = self.params["W"], self.params["b"]
         out = np.empty((len(x), FN, OH, OW), dtype=np.result_type(x, W))
         # col takes W's dtype, not x's: backward writes dcol into its memory (uint8 images...)
-        parts = self.columns.chunks(len(x), W[0].size * OH * OW * out.itemsize, self.max_col_bytes)
+        G = self.groups
+        parts = self.columns.chunks(len(x), W[0].size * G * OH * OW * out.itemsize, self.max_col_bytes)
         for part in parts:
             col = self.columns.unfold(x[part], out.dtype)           # im2col: a column per window
-            self.columns.to_nchw(W.reshape(FN, -1) @ col, b, out[part])  # one product; + b, to NCHW
+            products = grouped_matmul(W.reshape(G, FN // G, -1), col.reshape(G, -1, col.shape[1]))
+            self.columns.to_nchw(products.reshape(FN, -1), b, out[part])  # one product (per group); + b, to NCHW
         # backward needs col: kept if it came in one piece, else rebuilt from x part by part
         self.x, self.col, self.parts = x, (col if len(parts) == 1 and train else None), parts
         if not train:
@@ -86,18 +105,20 @@ class Convolution(Layer):
     def backward(self, dout):
         """dout (N, FN, OH, OW) -> dx (N, C, H, W) (None if ``need_dx`` is False);
         fills grads W (FN, C, FH, FW) and b (FN,)."""
-        W = self.params["W"]
-        W_mat = W.reshape(W.shape[0], -1)                           # (FN, C*FH*FW)
+        W, G = self.params["W"], self.groups
+        W_mat = W.reshape(G, W.shape[0] // G, -1)                   # (G, FN/G, C/G*FH*FW)
         dW, db = np.zeros(W_mat.shape, dtype=W.dtype), np.zeros(W.shape[0], dtype=W.dtype)
         dx = np.empty(self.x.shape, dtype=dout.dtype) if self.need_dx else None
         col_dtype = np.result_type(self.x, W)  # as in forward
         for part in self.parts:
             col = self.col if self.col is not None else self.columns.unfold(self.x[part], col_dtype)
             d = self.columns.from_nchw(dout[part])                  # (FN, n*OH*OW), col's order
-            dW += d @ col.T              # each window, weighted by its output's gradient
+            col_g, d_g = col.reshape(G, -1, col.shape[1]), d.reshape(G, -1, d.shape[1])
+            dW += grouped_matmul(d_g, col_g.transpose(0, 2, 1))     # each window, weighted by its output's gradient
             db += d @ np.ones(d.shape[1], dtype=d.dtype)            # row sums (BLAS beats d.sum(1))
             if self.need_dx:
-                dcol = np.matmul(W_mat.T, d, out=col)               # col is done with: reuse its memory
+                dcol = grouped_matmul(W_mat.transpose(0, 2, 1), d_g, out=col_g)  # col is done with: reuse its memory
+                dcol = dcol.reshape(col.shape)
                 self.col = None                                     # (a second backward rebuilds it)
                 dx[part] = self.columns.fold(dcol, dx[part].shape)  # col2im
         self.grads = {"W": dW.reshape(W.shape), "b": db}

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..im2col import pad_images
-from ..sizes import check_stride_pad, check_window_args, conv_output_size
+from ..sizes import check_stride_pad, check_window_args, conv_output_size, pair
 from .base import Layer, check_ndim
 
 __all__ = ["Pooling"]
@@ -20,9 +20,9 @@ class Pooling(Layer):
 
     Args:
         pool_h, pool_w: window size.
-        stride: step between windows (the book's default is 1; 2x2 pooling usually
-            has stride 2).
-        pad: padding on each side (max pooling pads with -inf so padding never wins;
+        stride: step between windows, an int or an (h, w) pair (the book's default is 1;
+            2x2 pooling usually has stride 2).
+        pad: padding on each side, an int or an (h, w) pair (max pooling pads with -inf so padding never wins;
             average pooling pads with zeros, which count in the mean, like PyTorch).
         mode: ``"max"`` or ``"average"``.
         strict: if True, sizes that do not divide raise ``ValueError``; if False floor.
@@ -30,7 +30,7 @@ class Pooling(Layer):
     ``forward(x)``: x (N, C, H, W) -> out (N, C, OH, OW). No parameters. Instead of the
     book's ``col`` (a row per window), it looks at one position (i, j) *inside* the
     window at a time: that position of every window is the strided view
-    ``x[:, :, i::stride, j::stride]``, so the max is built up view by view, with no copy.
+    ``x[:, :, i::SH, j::SW]``, so the max is built up view by view, with no copy.
     ``backward``: the mean spreads each window's gradient evenly; the max sends it all
     to the window's maximum (the first one, if several tie, as in PyTorch).
     """
@@ -44,16 +44,20 @@ class Pooling(Layer):
         check_stride_pad(stride, pad)  # fail early on bad numbers
         for name, size in (("pool_h", pool_h), ("pool_w", pool_w)):
             check_window_args(size, 1, 1, 0, dim=name)  # a window size >= 1
-        if mode == "max" and 2 * pad > min(pool_h, pool_w):
+        PH, PW = pair(pad, "pad")
+        if mode == "max" and (2 * PH > pool_h or 2 * PW > pool_w):
             # a window made only of padding would output -inf (PyTorch refuses this too)
             raise ValueError(f"pad = {pad} is too large for a {pool_h}x{pool_w} max pooling window: "
-                             f"use pad <= {min(pool_h, pool_w) // 2}")
+                             f"use pad <= {min(pool_h, pool_w) // 2}" if PH == PW else
+                             f"pad = {pad} is too large for a {pool_h}x{pool_w} max pooling window: "
+                             f"use pad <= ({pool_h // 2}, {pool_w // 2})")
 
     def output_shape(self, input_shape):
         """(C, OH, OW) for an input of shape (C, H, W)."""
         C, H, W = input_shape
-        OH = conv_output_size(H, self.pool_h, self.stride, self.pad, self.strict)
-        OW = conv_output_size(W, self.pool_w, self.stride, self.pad, self.strict)
+        (SH, SW), (PH, PW) = pair(self.stride, "stride"), pair(self.pad, "pad")
+        OH = conv_output_size(H, self.pool_h, SH, PH, strict=self.strict)
+        OW = conv_output_size(W, self.pool_w, SW, PW, strict=self.strict)
         return C, OH, OW
 
     def forward(self, x, train=True):
@@ -83,20 +87,22 @@ class Pooling(Layer):
             else:
                 dx[s] += share(dout, weight)     # windows overlap here (3x3 pooling with stride 2...)
         H, W = self.x_shape[2:]
-        return dx[:, :, self.pad:self.pad + H, self.pad:self.pad + W]
+        PH, PW = pair(self.pad, "pad")
+        return dx[:, :, PH:PH + H, PW:PW + W]
 
     def _positions(self, OH, OW):
         """For each position (i, j) in the window, in reading order: the slice that selects
         it in every window."""
-        s = self.stride
-        return [np.s_[:, :, i:i + s * (OH - 1) + 1:s, j:j + s * (OW - 1) + 1:s]
+        SH, SW = pair(self.stride, "stride")
+        return [np.s_[:, :, i:i + SH * (OH - 1) + 1:SH, j:j + SW * (OW - 1) + 1:SW]
                 for i in range(self.pool_h) for j in range(self.pool_w)]
 
     def _first_to_touch(self, k):
         """True if position k is, in reading order, the first to reach the inputs it selects:
         positions (i, j) with i and j below the stride are."""
         i, j = divmod(k, self.pool_w)
-        return i < self.stride and j < self.stride
+        SH, SW = pair(self.stride, "stride")
+        return i < SH and j < SW
 
 
 def _running_max(views, keep):
