@@ -8,9 +8,9 @@ Weights are drawn from ``rng`` (a seed or ``np.random.Generator``) in ``dtype``
 
 import numpy as np
 
-from .init import init_weights
-from .layers import LRN, Affine, Convolution, Dropout, Flatten, Pooling, Relu, Sigmoid, Tanh
-from .network import Sequential
+from ..init import init_weights
+from ..layers import LRN, Affine, Convolution, Dropout, Flatten, Pooling, Relu, Sigmoid, Tanh
+from ..network import Sequential
 
 __all__ = ["SimpleConvNet", "LeNet5", "AlexNet", "MODELS"]
 
