@@ -3,9 +3,8 @@
 VGG-16 (2014), GoogLeNet (2014), ResNet-18/34/50 (2015) and MobileNet (2017), for
 224x224 color images and 1,000 classes. The weights are **random** (He's rule, drawn
 from ``rng``): these networks are here to be counted and timed, not to classify (trained
-weights would be hundreds of megabytes of downloads). Differences from the papers, which
-change the counts by less than 1% (``tests/test_blocks.py`` checks them against the
-published figures):
+weights would be hundreds of megabytes of downloads). ``tests/test_blocks.py`` checks the
+counts against the published figures. Differences from the papers:
 
 - cnnlib's convolutions always have a bias; the papers' batch-normalized networks
   (ResNet, MobileNet) have none there (a few thousand parameters more);
@@ -13,7 +12,12 @@ published figures):
   training; its pooling with stride 2 pads by 1 and floors (Caffe rounds up instead:
   the same sizes);
 - ResNet-50 puts the stride of its downsampling blocks in the 3x3 convolution, as
-  torchvision does ("v1.5", 4.1 G multiply-adds; the paper's first 1x1 has it, 3.9 G).
+  torchvision does ("v1.5", 4.1 G multiply-adds; in the paper the first 1x1 has it: its
+  table 1 says 3.8 x 10^9).
+
+GoogLeNet counts 7.0 M parameters and 1.58 G multiply-adds against the paper's "about
+6.8 M" and "1.5 billion": its table 1 lists 34 M multiply-adds for the first convolution,
+whose 64 filters of 7x7x3 at 112x112 make 118 M.
 """
 
 import numpy as np
