@@ -11,6 +11,7 @@ The house, from the inside out (each ring imports only the rings inside it):
 **The network core**, at the top of the package (read in this order):
 
 - ``sizes.py``      conv_output_size: the output-size formula, with errors that explain
+- ``coverage.py``   which input rows the windows see (every unseen row, for any numbers)
 - ``im2col.py``     im2col / col2im: convolution as one matrix product
 - ``layers/``       Convolution, Pooling, Affine, Flatten, Relu, Sigmoid, Tanh, Dropout,
                     BatchNormalization, LRN, SoftmaxWithLoss (forward / backward); blocks

@@ -6,8 +6,8 @@ the multiply-adds (MACs) and the memory of the output activations, then the tota
 Each layer counts its own multiply-adds (``layer.macs(input_shape)``), where almost
 all of the arithmetic is:
 
-- Convolution: ``FN * OH * OW * (C * FH * FW)``: every output value is a dot product
-  of one filter with one window;
+- Convolution: ``FN * OH * OW * (C/groups * FH * FW)``: every output value is a dot
+  product of one filter with one window of its group's channels;
 - Affine: ``D * M``.
 
 Pooling, activations and normalization cost a few operations per value, which they

@@ -50,6 +50,8 @@ plt.rcParams["figure.dpi"] = 72
 # The book's example: a 4×4 input and a 3×3 filter (フィルター; also called a *kernel*).
 # Put the filter on the top-left corner of the input, multiply the 9 overlapping pairs
 # of numbers, and add the 9 products up. That sum is the first output number.
+#
+# ![A 3×3 filter slides over a 4×4 input: 2×2 positions, one output number each](../images/conv_no_padding.gif)
 
 # %%
 x = np.array([[1, 2, 3, 0],
@@ -128,6 +130,8 @@ assert (y[0, 0] == out + 3).all()
 # The output (2×2) is smaller than the input (4×4). After a few layers nothing would be
 # left. **Padding** adds a border of zeros around the input before sliding, here of
 # width $P = 1$:
+#
+# ![With P = 1 (dashed cells: padding) a 3×3 filter has 5×5 positions on a 5×5 input](../images/conv_same_padding.gif)
 
 # %%
 x_padded = np.pad(x, 1)
@@ -153,6 +157,8 @@ assert (Convolution(w[None, None], np.zeros(1), pad=1).forward(x[None, None])[0,
 # The **stride** $S$ is the step between two positions of the filter. With $S = 2$ the
 # filter jumps two pixels at a time. On a 7×7 input, a 3×3 filter can start at columns
 # 0, 2 and 4 (starting at 6 it would hang over the edge):
+#
+# ![Stride 2 with P = 1: a 3×3 filter on a 5×5 input stops at 3×3 positions](../images/conv_stride_2.gif)
 
 # %%
 H, FH, S = 7, 3, 2
@@ -336,6 +342,63 @@ assert "not divisible" in text and "Suggestions:" in text
 # %%
 plot_output_size(28, 28, 5, 5, 0, 2)
 plt.show()
+
+# %% [markdown]
+# ## 9. Rectangles, dilation, and what a large stride skips
+# Nothing forces the same numbers on both dimensions. Stride and padding may differ
+# between height and width, $(S_H, S_W)$ and $(P_H, P_W)$, and the formula is applied to
+# each dimension with its own numbers:
+#
+# $$OH = \frac{H + 2P_H - FH}{S_H} + 1 \qquad OW = \frac{W + 2P_W - FW}{S_W} + 1$$
+#
+# The layers take a pair `(h, w)` wherever they take a number. d2l's example: an 8×8
+# input, a 3×5 filter, padding (0, 1) and stride (3, 4). Neither dimension divides
+# ($5/3$ and $5/4$), so strict mode refuses; floored like PyTorch, the output is 2×2:
+
+# %%
+x8 = np.zeros((1, 1, 8, 8))
+conv = Convolution(np.zeros((1, 1, 3, 5)), np.zeros(1), stride=(3, 4), pad=(0, 1), strict=False)
+OH = cnnlib.conv_output_size(8, 3, stride=3, pad=0, strict=False)   # (8 + 0 - 3) // 3 + 1
+OW = cnnlib.conv_output_size(8, 5, stride=4, pad=1, strict=False)   # (8 + 2 - 5) // 4 + 1
+print("output:", conv.forward(x8).shape[2:], "formula:", (OH, OW))
+assert conv.forward(x8).shape[2:] == (OH, OW) == (2, 2)
+# a 5×3 filter keeps the size with padding (2, 1): P = (F - 1) / 2 in each dimension
+assert Convolution(np.zeros((1, 1, 5, 3)), np.zeros(1), pad=(2, 1)).forward(x8).shape[2:] == (8, 8)
+
+# %% [markdown]
+# **Dilation** spreads a filter's taps $D$ pixels apart: a 3×3 filter with $D = 2$ reads
+# 9 pixels spread over a 5×5 patch, a wider view for the same 9 weights (used in
+# segmentation networks). In the formula the filter size becomes the *effective* filter
+# size, the span of the taps:
+#
+# $$FH_{\text{eff}} = D\,(FH - 1) + 1 \qquad OH = \frac{H + 2P - FH_{\text{eff}}}{S} + 1$$
+#
+# ![A 3×3 filter with dilation 2 on a 7×7 input: its taps span 5×5, 3×3 positions](../images/conv_dilation_2.gif)
+
+# %%
+D, FH, H = 2, 3, 7
+effective = D * (FH - 1) + 1
+print("effective filter size:", effective, "| OH =", cnnlib.conv_output_size(H, FH, dilation=D))
+assert cnnlib.conv_output_size(H, FH, dilation=D) == H - effective + 1 == 3
+# the first window reads rows and columns 0, 2, 4 of the image
+first = cnnlib.im2col(np.arange(49.0).reshape(1, 1, 7, 7), 3, 3, dilation=2)[0]
+print(first.reshape(3, 3))
+assert (first == [0, 2, 4, 14, 16, 18, 28, 30, 32]).all()
+
+# %% [markdown]
+# **A stride larger than the filter skips pixels.** With a 5×5 filter and stride 23 on a
+# 28×28 input, the sizes divide exactly ($23/23 = 1$, output 2×2), yet the two windows
+# cover rows 0–4 and 23–27: rows 5 to 22 are never seen, in the middle of the image.
+# `size_report` lists every unseen row, not only the ones flooring drops at the end, and
+# a dilated filter can leave gaps too (stride 2 and dilation 2 never read an odd row):
+
+# %%
+report = size_report(28, 5, stride=23)
+print(report.formula, "| never-seen rows:", report.unseen)
+assert report.divides and report.unseen == tuple(range(5, 23))
+dilated = size_report(9, 3, stride=2, dilation=2)
+print(dilated.formula, "| never-seen rows:", dilated.unseen)
+assert dilated.unseen == (1, 3, 5, 7)
 
 # %% [markdown]
 # ## Exercises

@@ -107,6 +107,11 @@ print(f"{N * FN * OH * OW:,} Python loop iterations, each a small NumPy call")
 # Label the 16 pixels of a 4×4 image with their own index, and unfold the 3×3 windows
 # (stride 1). There are 2×2 = 4 windows: each becomes a **row**, its 9 pixels the
 # **columns**.
+#
+# The same on the book's example (section 4 below): a 7×7 image with 3 channels and a
+# 5×5 filter has 9 windows, so `col` has 9 rows of 5·5·3 = 75 numbers.
+#
+# ![Each 5×5×3 window of a 7×7×3 image becomes one row of col, shape (9, 75)](../images/im2col.png)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -226,13 +231,15 @@ assert ratio == 24 * 24 * 25 / (28 * 28)
 # %% [markdown]
 # For large images the ratio is about $FH \cdot FW / S^2$: the window has $FH \cdot FW$
 # numbers and there is one window every $S$ pixels in each direction. Measured with
-# real `im2col` calls (28×28 input, "same" padding $P = (F-1)/2$), against that estimate:
+# real `im2col` calls (28×28 input, "same" padding $P = (F-1)/2$), against that estimate.
+# With strides 2 and 3 some of these sizes do not divide: `strict=False` floors them like
+# the book's im2col and PyTorch (by default cnnlib refuses and explains, as the layers do).
 
 # %%
 sizes = np.arange(1, 12, 2)
 fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
 for S, color in zip([1, 2, 3], ["tab:blue", "tab:orange", "tab:green"]):
-    measured = [im2col(x, F, F, stride=S, pad=(F - 1) // 2).size / x.size for F in sizes]
+    measured = [im2col(x, F, F, stride=S, pad=(F - 1) // 2, strict=False).size / x.size for F in sizes]
     ax.plot(sizes, measured, "o-", color=color, label=f"stride {S}, measured")
     ax.plot(sizes, sizes ** 2 / S ** 2, "--", color=color, alpha=0.6, label=f"stride {S}, $F^2/S^2$")
 ax.set_xlabel("filter size F (F×F)")
@@ -244,7 +251,7 @@ plt.show()
 
 # %%
 for F, S in [(3, 1), (5, 1), (5, 2)]:
-    measured = im2col(x, F, F, stride=S, pad=(F - 1) // 2).size / x.size
+    measured = im2col(x, F, F, stride=S, pad=(F - 1) // 2, strict=False).size / x.size
     assert abs(measured - F * F / S ** 2) / (F * F / S ** 2) < 0.2, (F, S, measured)
 
 # %% [markdown]
@@ -337,9 +344,9 @@ assert np.allclose(col2im(im2col(x, 3, 3, stride=3), x.shape, 3, 3, stride=3), x
 # pass of im2col.
 
 # %%
-c = rng.standard_normal((2 * 3 * 3, 3 * 9))  # stride 2, pad 1: 3x3 windows per image
-lhs = np.sum(im2col(x, 3, 3, stride=2, pad=1) * c)
-rhs = np.sum(x * col2im(c, x.shape, 3, 3, stride=2, pad=1))
+c = rng.standard_normal((2 * 3 * 3, 3 * 9))  # stride 2, pad 1: 3x3 windows per image (floored: 7/2)
+lhs = np.sum(im2col(x, 3, 3, stride=2, pad=1, strict=False) * c)
+rhs = np.sum(x * col2im(c, x.shape, 3, 3, stride=2, pad=1, strict=False))
 print(f"{lhs:.10f}\n{rhs:.10f}")
 assert np.isclose(lhs, rhs)
 

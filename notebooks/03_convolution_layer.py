@@ -47,6 +47,8 @@ rng = np.random.default_rng(0)
 # A small example: 2 images with 3 channels of 5×5 pixels, 4 filters of 3×3, padding 1,
 # stride 1 (so OH = OW = 5). Float64 throughout this notebook, because we will check
 # gradients.
+#
+# ![The four settings of notebook 01: no padding, "same" padding, stride 2, dilation 2](../images/conv_arithmetic.png)
 
 # %%
 N, C, H, W = 2, 3, 5, 5
@@ -402,6 +404,63 @@ to_gray = Convolution(np.array([0.299, 0.587, 0.114], dtype=np.float32).reshape(
 gray = to_gray.forward(color[None])[0, 0]
 assert np.allclose(gray, sample_image("china", gray=True), atol=1e-6)
 print(color.shape, "->", gray.shape)
+
+# %% [markdown]
+# ## 6. Grouped and depthwise convolutions
+# A filter spans all C input channels. A **grouped** convolution splits the channels and
+# the filters into `groups` groups: each filter sees only the C/groups channels of its
+# group, so `W` has shape (FN, C/groups, FH, FW), as in PyTorch. AlexNet did this to
+# split its layers over two GPUs. With groups = C, a **depthwise** convolution, each
+# channel is filtered on its own (MobileNet then mixes the channels with a 1×1
+# convolution: together, a *depthwise separable* convolution).
+
+# %%
+rng_groups = np.random.default_rng(7)   # its own generator: the exercises' numbers stay as they were
+C, FN = 4, 8
+xg = rng_groups.standard_normal((2, C, 6, 6))
+full = Convolution(rng_groups.standard_normal((FN, C, 3, 3)), np.zeros(FN), pad=1)
+grouped = Convolution(rng_groups.standard_normal((FN, C // 2, 3, 3)), np.zeros(FN), pad=1, groups=2)
+depthwise = Convolution(rng_groups.standard_normal((C, 1, 3, 3)), np.zeros(C), pad=1, groups=C)
+for name, layer in [("full", full), ("2 groups", grouped), ("depthwise", depthwise)]:
+    print(f"{name:10} W {layer.params['W'].shape} -> out {layer.forward(xg).shape}")
+
+# %% [markdown]
+# A depthwise convolution is exactly C separate single-channel convolutions, and each
+# group of a grouped convolution is an ordinary convolution on its own channels:
+
+# %%
+out = depthwise.forward(xg)
+for c in range(C):
+    single = Convolution(depthwise.params["W"][c:c + 1], depthwise.params["b"][c:c + 1], pad=1)
+    assert np.allclose(out[:, c:c + 1], single.forward(xg[:, c:c + 1]))
+out = grouped.forward(xg)
+for g in range(2):
+    filters = slice(g * FN // 2, (g + 1) * FN // 2)
+    part = Convolution(grouped.params["W"][filters], grouped.params["b"][filters], pad=1)
+    assert np.allclose(out[:, filters], part.forward(xg[:, g * C // 2:(g + 1) * C // 2]))
+print("depthwise = C single-channel convolutions; each group = a convolution on its channels")
+
+# %% [markdown]
+# What they save, from `cnnlib.summary` (parameters and multiply-adds for one 32×32
+# input with 64 channels and 64 filters of 3×3): a grouped convolution divides both by
+# the number of groups; a depthwise separable convolution (depthwise 3×3, then 1×1)
+# costs $C \cdot 9 + C \cdot FN$ weights per position instead of $C \cdot FN \cdot 9$.
+
+# %%
+C, FN, size = 64, 64, 32
+layers = {
+    "full 3×3": [Convolution(np.zeros((FN, C, 3, 3)), np.zeros(FN), pad=1)],
+    "4 groups": [Convolution(np.zeros((FN, C // 4, 3, 3)), np.zeros(FN), pad=1, groups=4)],
+    "depthwise separable": [Convolution(np.zeros((C, 1, 3, 3)), np.zeros(C), pad=1, groups=C),
+                            Convolution(np.zeros((FN, C, 1, 1)), np.zeros(FN))],
+}
+costs = {name: cnnlib.summary(cnnlib.Sequential(ls), (C, size, size)) for name, ls in layers.items()}
+base = costs["full 3×3"]
+for name, s in costs.items():
+    print(f"{name:20} params {s.total_params:>7,}  MACs {s.total_macs:>11,}  "
+          f"({base.total_macs / s.total_macs:.1f}× fewer multiply-adds)")
+assert costs["4 groups"].total_macs * 4 == base.total_macs
+assert costs["depthwise separable"].total_macs == size * size * (C * 9 + C * FN)
 
 # %% [markdown]
 # ## Exercises

@@ -62,6 +62,10 @@ print(data.info)
 # work of a convolution or an Affine layer) and the memory of its output. LeNet-5 in
 # its classic form, for a 28×28 digit (padded to 32×32 by the first convolution, as in
 # the paper):
+#
+# ![LeNet-5: shapes from cnnlib.summary](../images/lenet5.png)
+#
+# ![AlexNet: shapes from cnnlib.summary](../images/alexnet.png)
 
 # %%
 # NBVAL_CHECK_OUTPUT

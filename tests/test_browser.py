@@ -57,19 +57,30 @@ WIDGET_CASES = [
 VOILA_APPS = [
     Case("06_*.ipynb", "filter", figure=True, shows=r"filter\W{0,3}#?{value}\b"),
     Case("01_*.ipynb", "FH", figure=True, shows=r"Output size: \d+ × \d+"),
+    # the app for projecting: the explorer alone; its stride slider changes the output size
+    Case("explorer.ipynb", "SH", figure=True, shows=r"Output size: \d+ × \d+"),
 ]
 
-# The output-size explorer of notebook 01, starting at H=W=28, FH=FW=5, P=0, S=1.
+# The output-size explorer of notebook 01, starting at H=W=28, FH=FW=5, P=0, S=1, D=1.
 # (slider, keys to press or a value to type, value reached, text that must show)
 DIVIDES = "Both divide exactly"
 EXPLORER_STEPS = [
-    ("P", ["ArrowRight", "ArrowRight"], 2, ["Output size: 28 × 28", DIVIDES]),
-    ("P", 0, 0, ["Output size: 24 × 24", DIVIDES]),
-    ("S", ["ArrowRight"], 2, ["Output size: 12 × 12 after flooring", "is not divisible by S = 2",
-                              "row 27 is never seen", "Suggestions:", "S = 1 with P = 0 → output 24 × 24"]),
-    ("S", 3, 3, ["Output size: 8 × 8 after flooring", "is not divisible by S = 3", "Suggestions:",
-                 "P = 2 with S = 3 → output 10 × 10"]),
-    ("S", 1, 1, ["Output size: 24 × 24", DIVIDES]),
+    ("PH", ["ArrowRight", "ArrowRight"], 2, ["Output size: 28 × 24", DIVIDES]),
+    ("PW", 2, 2, ["Output size: 28 × 28", DIVIDES]),
+    ("PH", 0, 0, ["Output size: 24 × 28", DIVIDES]),
+    ("PW", 0, 0, ["Output size: 24 × 24", DIVIDES]),
+    ("SH", ["ArrowRight"], 2, ["Output size: 12 × 24 after flooring", "is not divisible by SH = 2",
+                               "row 27 is never seen", "Suggestions:", "SH = 1 with PH = 0 → OH = 24"]),
+    ("SW", 2, 2, ["Output size: 12 × 12 after flooring", "is not divisible by S = 2",
+                  "column 27 is never seen", "S = 1 with P = 0 → output 24 × 24"]),
+    ("SW", 1, 1, ["Output size: 12 × 24 after flooring"]),
+    ("SH", 3, 3, ["Output size: 8 × 24 after flooring", "is not divisible by SH = 3", "Suggestions:",
+                  "PH = 2 with SH = 3 → OH = 10"]),
+    ("SH", 1, 1, ["Output size: 24 × 24", DIVIDES]),
+    ("D", ["ArrowRight"], 2, ["Output size: 20 × 20", DIVIDES, "[D(FH−1)+1 = 2×(5−1)+1 = 9]"]),
+    ("D", 1, 1, ["Output size: 24 × 24", DIVIDES]),
+    ("window", ["ArrowRight"], 1, [DIVIDES, "Window 1 of 576: input rows 0–4, columns 1–5 → output cell (0, 1)"]),
+    ("window", 30, 30, [DIVIDES, "Window 30 of 576: input rows 1–5, columns 6–10 → output cell (1, 6)"]),
     ("H", ["ArrowLeft"], 27, ["Output size: 23 × 24", DIVIDES]),
     ("H", 28, 28, ["Output size: 24 × 24", DIVIDES]),
     ("W", ["ArrowRight"], 29, ["Output size: 24 × 25", DIVIDES]),

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 from cnnlib import conv_output_size  # noqa: E402
 from cnnlib.course.widgets import (SLIDER_RANGES, explain_output_size, output_size_explorer,  # noqa: E402
                                    suggestions, window_at)
+from cnnlib.course.explain import describe_window  # noqa: E402
 
 widgets = pytest.importorskip("ipywidgets")
 
@@ -228,6 +229,10 @@ def test_window_at_moves_one_window_and_names_its_output_cell():
     w = window_at(7, 7, 3, 3, 1, 1, D=2, index=4)          # 5 x 5 output, the second row's first window
     assert (w.out_row, w.out_col) == (0, 4) and w.rows == (-1, 1, 3) and w.cols == (3, 5, 7)
     assert window_at(5, 5, 3, 3, 0, 1, index=99).index == 8 and window_at(5, 5, 9, 3, 0, 1) is None
+    assert describe_window(window_at(8, 8, 3, 5, (0, 1), (3, 4), index=1)) == \
+        "Window 1 of 4: input rows 0–2, columns 3–7 → output cell (0, 1)"
+    assert describe_window(w) == "Window 4 of 25: input rows -1, 1, 3, columns 3, 5, 7 → output cell (0, 4)"
+    assert describe_window(None) == ""
 
 
 def test_explorer_pairs_dilation_and_window_slider():
@@ -237,7 +242,17 @@ def test_explorer_pairs_dilation_and_window_slider():
     before = png_of(explorer)
     explorer.sliders["window"].value = 3
     assert png_of(explorer) != before and "window 3" in explorer.figure.outputs[0]["data"]["text/plain"]
+    assert "Window 3 of 4: input rows 3–5, columns 3–7 → output cell (1, 1)" in explorer.text.value
     explorer.sliders["SH"].value = 1                         # 6 x 2 outputs: the window keeps its number
     assert explorer.sliders["window"].max == 11 and "Output size: 6 × 2" in explorer.text.value
     explorer.sliders["D"].value = 2
     assert "Output size: 4 × 1 after flooring" in explorer.text.value and explorer.sliders["window"].max == 3
+
+
+def test_window_slider_is_clipped_when_the_output_shrinks():
+    explorer = output_size_explorer()
+    explorer.sliders["window"].value = 500
+    explorer.sliders["SH"].value = 8                        # 24 × 24 outputs -> 3 × 24 (floored)
+    assert explorer.sliders["window"].max == explorer.sliders["window"].value == 71
+    assert "Window 71 of 72: input rows 16–20, columns 23–27 → output cell (2, 23)" in explorer.text.value
+    assert explorer.figure.outputs[0]["data"]["text/plain"].endswith("window 71>")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..sizes import conv_output_size, effective_filter_size, pair, size_report, skips_pixels, suggest
 
-__all__ = ["explain_output_size", "suggestions", "window_at", "WindowPosition"]
+__all__ = ["explain_output_size", "suggestions", "window_at", "WindowPosition", "describe_window"]
 
 
 def _number(x):
@@ -124,10 +124,11 @@ def _suggestion_lines(H, W, FH, FW, P, S, D):
             for t in sug[f"strides_{dim}"]:
                 lines.append(f"  • S{dim.upper()} = {t} with P{dim.upper()} = {p} → {out} = {_out(size, f, p, t, D)}"
                              f"{skip if skips_pixels(t, f, D) else ''}")
+    same = f"P = {PH}, S = {SH}" if PH == PW and SH == SW else f"PH = {PH}, PW = {PW}, SH = {SH}, SW = {SW}"
     if (H + 2 * PH - effective_filter_size(FH, D)) % SH and sug["FH"]:
-        lines.append(f"  • FH = {' or '.join(map(str, sorted(sug['FH'])))} with the same pad and stride")
+        lines.append(f"  • FH = {' or '.join(map(str, sorted(sug['FH'])))} with {same}")
     if (W + 2 * PW - effective_filter_size(FW, D)) % SW and sug["FW"]:
-        lines.append(f"  • FW = {' or '.join(map(str, sorted(sug['FW'])))} with the same pad and stride")
+        lines.append(f"  • FW = {' or '.join(map(str, sorted(sug['FW'])))} with {same}")
     return lines
 
 
@@ -201,3 +202,17 @@ def window_at(H, W, FH, FW, P, S, D=1, index=0):
     rows = tuple(i * SH + k * D - PH for k in range(FH))
     cols = tuple(j * SW + k * D - PW for k in range(FW))
     return WindowPosition(index, i, j, (OH, OW), rows, cols)
+
+
+def describe_window(window):
+    """One line for the position control: 'Window 1 of 576: input rows 0–4, columns 1–5 →
+    output cell (0, 1)' (with dilation the taps are listed: 'rows 0, 2, 4'); '' for None."""
+    if window is None:
+        return ""
+
+    def taps(idx):
+        return f"{idx[0]}–{idx[-1]}" if len(idx) > 1 and idx[1] - idx[0] == 1 else ", ".join(map(str, idx))
+
+    OH, OW = window.out_shape
+    return (f"Window {window.index} of {OH * OW}: input rows {taps(window.rows)}, columns {taps(window.cols)} → "
+            f"output cell ({window.out_row}, {window.out_col})")

@@ -21,7 +21,7 @@ import html
 import io
 
 from ..sizes import pair
-from .explain import explain_output_size, suggestions, window_at
+from .explain import describe_window, explain_output_size, suggestions, window_at
 
 __all__ = ["explain_output_size", "suggestions", "window_at", "output_size_explorer", "SLIDER_RANGES",
            "explorer_state"]
@@ -33,10 +33,13 @@ SLIDER_RANGES = {"H": (1, 64), "W": (1, 64), "FH": (1, 15), "FW": (1, 15), "PH":
 ROWS = (("H", "W"), ("FH", "FW"), ("PH", "PW"), ("SH", "SW"), ("D", "window"))
 
 
-def explain_output_size_html(H, W, FH, FW, P, S, D=1, font_size=12):
-    """:func:`explain_output_size` as HTML: a ``<pre>`` block, escaped, first line in bold."""
+def explain_output_size_html(H, W, FH, FW, P, S, D=1, font_size=12, position=None):
+    """:func:`explain_output_size` as HTML: a ``<pre>`` block, escaped, first line in bold;
+    then, if ``position`` is given, the window it shows (:func:`describe_window`)."""
     first, _, rest = explain_output_size(H, W, FH, FW, P, S, D).partition("\n")
     text = f"<b>{html.escape(first)}</b>\n{html.escape(rest)}"  # the output size in bold
+    if position is not None and window_at(H, W, FH, FW, P, S, D, position) is not None:
+        text += "\n\n" + html.escape(describe_window(window_at(H, W, FH, FW, P, S, D, position)))
     return f'<pre class="output-size-text" style="font-size: {font_size}px; line-height: 1.35">{text}</pre>'
 
 
@@ -101,7 +104,7 @@ def output_size_explorer(H=28, W=28, FH=5, FW=5, P=0, S=1, D=1, font_size=12, dp
             sliders["window"].max = window_max      # may clip the value, which calls update again
             if sliders["window"].value != values["window"]:
                 return
-        text.value = explain_output_size_html(*args, font_size=font_size)
+        text.value = explain_output_size_html(*args, font_size=font_size, position=sliders["window"].value)
         figure.outputs = (figure_output(*args, position=sliders["window"].value, dpi=dpi),)
 
     for slider in sliders.values():
