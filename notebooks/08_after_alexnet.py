@@ -115,8 +115,8 @@ plt.show()
 # ## 1. VGG: stacks of 3×3 convolutions
 # AlexNet's first layer has 11×11 filters, its second 5×5. VGG (Simonyan and Zisserman,
 # 2014) uses only 3×3 filters, stacked. Two 3×3 layers in a row see a 5×5 region of their
-# input: each value of the second layer sees 3×3 values of the first, and those see 3
-# pixels more in each direction. Three see 7×7. What does the stack cost? For C channels
+# input: each value of the second layer sees 3×3 values of the first, and each of those
+# reaches one pixel further on every side. Three see 7×7. What does the stack cost? For C channels
 # in and out, one 5×5 layer has 25·C² weights, two 3×3 layers 2·9·C² = 18·C²; one 7×7
 # has 49·C², three 3×3 have 27·C². Counted by `summary` for C = 64 on a 56×56 map:
 
@@ -843,7 +843,7 @@ assert check("multiply-adds saved by the 1×1 reduction", solution_reduction_sav
 # - **MobileNet**: a depthwise separable convolution costs about 1/9 of a standard
 #   one; measured above, what that buys at an equal budget.
 # - **Transfer learning**: features learned on digits 0–4, reused three ways to learn
-#   5–9 from 50 or 10 examples each; measured above, when reuse pays.
+#   5–9 from 50 or 10 examples each; measured above, whether reuse pays at this scale.
 # - **The timeline**: from LeNet-5 to VGG-16 the work per image grew more than
 #   ten-thousand-fold; after VGG, better designs did more with less. None of it would have been
 #   explored without GPUs.
