@@ -14,13 +14,15 @@ The house, from the inside out (each ring imports only the rings inside it):
 - ``coverage.py``   which input rows the windows see (every unseen row, for any numbers)
 - ``im2col.py``     im2col / col2im: convolution as one matrix product
 - ``layers/``       Convolution, Pooling, Affine, Flatten, Relu, Sigmoid, Tanh, Dropout,
-                    BatchNormalization, LRN, SoftmaxWithLoss (forward / backward)
+                    BatchNormalization, LRN, SoftmaxWithLoss (forward / backward); blocks
+                    made of layers: Residual, Concat, GlobalAvgPool
 - ``reference.py``  the readable versions the fast layers equal: the book's im2col,
                     Convolution and Pooling, and plain loops, one window at a time
 - ``init.py``       initial weights: the book's fixed std, He, Xavier
 - ``optim.py``      SGD, Momentum, AdaGrad, Adam: ``update(params, grads)``
 - ``network.py``    Sequential: predict, loss, accuracy, gradient, save/load_params
-- ``models.py``     SimpleConvNet (the book's), LeNet5, AlexNet
+- ``models/``       SimpleConvNet (the book's), LeNet5, AlexNet; after AlexNet: SmallVGG,
+                    SmallResNet, SmallMobileNet (digits), VGG16, GoogLeNet, ResNet, MobileNet
 - ``summary.py``    summary(model, input_shape): shapes, parameters, multiply-adds, memory
 - ``gradcheck.py``  numerical gradients and relative errors
 - ``io.py``         atomic ``.npz`` saving, loading without pickle; pickled arrays (the

@@ -11,7 +11,9 @@ all of the arithmetic is:
 - Affine: ``D * M``.
 
 Pooling, activations and normalization cost a few operations per value, which they
-leave out (0), as papers usually do.
+leave out (0), as papers usually do. A block made of layers (a residual block, an
+Inception module: :mod:`cnnlib.layers.blocks`) is one row: its inner layers' parameters
+and multiply-adds, and as memory every inner output it keeps (``activation_values``).
 """
 
 from dataclasses import dataclass
@@ -89,7 +91,9 @@ def summary(model, input_shape):
         out = layer.output_shape(shape)
         kind = type(layer).__name__
         counts[kind] = counts.get(kind, 0) + 1
+        # a block keeps its inner layers' outputs too, and says how many values that is
+        values = layer.activation_values(shape) if hasattr(layer, "activation_values") else int(np.prod(out))
         rows.append(LayerSummary(f"{kind}{counts[kind]}", tuple(out), sum(p.size for p in layer.params.values()),
-                                 layer.macs(shape), int(np.prod(out)) * itemsize))
+                                 layer.macs(shape), values * itemsize))
         shape = out
     return Summary(tuple(input_shape), tuple(rows))

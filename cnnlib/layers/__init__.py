@@ -13,11 +13,15 @@ Relu, Sigmoid, Tanh       any -> same                                 activation
 BatchNormalization(...)   (N, D) or (N, C, H, W) -> same              norm.py
 LRN(k, n, alpha, beta)    (N, C, H, W) -> same                        norm.py
 SoftmaxWithLoss()         scores (N, K), labels -> scalar loss        loss.py
+Residual(body, shortcut)  x -> F(x) + shortcut(x)                     blocks.py
+Concat(branches)          x -> branches' outputs stacked on C         blocks.py
+GlobalAvgPool()           (N, C, H, W) -> (N, C)                      blocks.py
 ========================  ==========================================  =====================
 """
 
 from .activations import Relu, Sigmoid, Tanh
 from .base import Layer
+from .blocks import Concat, GlobalAvgPool, Residual
 from .conv import Convolution
 from .dense import Affine, Dropout, Flatten
 from .loss import SoftmaxWithLoss, cross_entropy_error, softmax
@@ -25,4 +29,5 @@ from .norm import LRN, BatchNormalization
 from .pooling import Pooling
 
 __all__ = ["Layer", "Convolution", "Pooling", "Affine", "Flatten", "Dropout", "Relu", "Sigmoid", "Tanh",
-           "BatchNormalization", "LRN", "SoftmaxWithLoss", "softmax", "cross_entropy_error"]
+           "BatchNormalization", "LRN", "SoftmaxWithLoss", "softmax", "cross_entropy_error", "Residual", "Concat",
+           "GlobalAvgPool"]

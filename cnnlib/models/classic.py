@@ -12,9 +12,9 @@ refuses weights of another model or configuration even when the shapes match.
 
 import numpy as np
 
-from .init import init_weights
-from .layers import LRN, Affine, Convolution, Dropout, Flatten, Pooling, Relu, Sigmoid, Tanh
-from .network import Sequential
+from ..init import init_weights
+from ..layers import LRN, Affine, Convolution, Dropout, Flatten, Pooling, Relu, Sigmoid, Tanh
+from ..network import Sequential
 
 __all__ = ["SimpleConvNet", "LeNet5", "AlexNet", "MODELS"]
 
