@@ -318,17 +318,29 @@ def test_conv_chunks_give_the_same_result(layout, stride, pad):
             np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12, err_msg=f"{name}, max_col_bytes={limit}")
 
 
-def retained_and_peak(fn):
-    """Bytes that ``fn()`` leaves allocated once its result is dropped, and its peak (tracemalloc)."""
+def traced(*calls):
+    """For each call in turn: (bytes still allocated once its result is dropped, its peak),
+    both counted by tracemalloc from before the first call."""
     tracemalloc.start()
     try:
-        before = tracemalloc.get_traced_memory()[0]
-        result = fn()
-        del result
-        now, peak = tracemalloc.get_traced_memory()
-        return now - before, peak - before
+        before, results = tracemalloc.get_traced_memory()[0], []
+        for call in calls:
+            tracemalloc.reset_peak()
+            result = call()
+            del result
+            now, peak = tracemalloc.get_traced_memory()
+            results.append((now - before, peak - before))
+        return results
     finally:
         tracemalloc.stop()
+
+
+def retained_and_peak(fn):
+    return traced(fn)[0]
+
+
+def retained_after_each(*calls):
+    return [retained for retained, _ in traced(*calls)]
 
 
 def test_conv_chunks_bound_the_memory_of_col():
@@ -408,20 +420,6 @@ def test_conv_backward_on_integer_images(layout):
 def test_conv_bad_layout_names_the_parameter():
     with pytest.raises(ValueError, match="layout must be one of .*'batch_first'.*got layout = 'NHWC'"):
         Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), layout="NHWC")
-
-
-def retained_after_each(*calls):
-    """Bytes still allocated after each call (its result dropped), traced from before the first."""
-    tracemalloc.start()
-    try:
-        before, retained = tracemalloc.get_traced_memory()[0], []
-        for call in calls:
-            result = call()
-            del result
-            retained.append(tracemalloc.get_traced_memory()[0] - before)
-        return retained
-    finally:
-        tracemalloc.stop()
 
 
 def test_conv_inference_keeps_no_col():

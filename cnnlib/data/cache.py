@@ -16,7 +16,7 @@ import numpy as np
 
 from ..io import load_npz, save_npz
 
-__all__ = ["DATA_DIR_ENV", "data_dir", "user_cache_dir", "ensure_writable", "file_md5", "move_aside",
+__all__ = ["DATA_DIR_ENV", "data_dir", "user_cache_dir", "ensure_writable", "file_hash", "file_md5", "move_aside",
            "save_cache", "load_cache"]
 
 DATA_DIR_ENV = "CNNLIB_DATA_DIR"
@@ -70,13 +70,18 @@ def _short(err, limit=160):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def file_md5(path):
-    """The md5 of a file, as 32 hex digits (read in 1 MiB blocks)."""
-    digest = hashlib.md5()
+def file_hash(path, algorithm="md5"):
+    """The hex digest of a file (``"md5"``, ``"sha256"``...), read in 1 MiB blocks."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(2**20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_md5(path):
+    """The md5 of a file, as 32 hex digits: what the official data files are checked against."""
+    return file_hash(path, "md5")
 
 
 def move_aside(path, reason):

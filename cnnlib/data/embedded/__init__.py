@@ -10,8 +10,9 @@ them from their sources. Every file is checked against its SHA-256 before it is 
 truncated or replaced file gives a clear error instead of silently different data.
 """
 
-import hashlib
 from pathlib import Path
+
+from ..cache import file_hash
 
 __all__ = ["EMBEDDED_DIR", "EMBEDDED_SHA256", "embedded_file"]
 
@@ -22,14 +23,6 @@ EMBEDDED_SHA256 = {
     "china.jpg": "8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29",  # 196,653 bytes
     "flower.jpg": "a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638",  # 142,987 bytes
 }
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(2**20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def embedded_file(name):
@@ -46,7 +39,7 @@ def embedded_file(name):
     if not path.exists():
         raise FileNotFoundError(f"the embedded data file {path} is missing; reinstall cnnlib "
                                 f"(in a clone of the course: git checkout -- cnnlib/data/embedded/{name})")
-    actual = _sha256(path)
+    actual = file_hash(path, "sha256")
     if actual != expected:
         raise ValueError(f"the embedded data file {path} is corrupted or was changed: its SHA-256 is "
                          f"{actual}, expected {expected}; reinstall cnnlib (in a clone of the "
