@@ -99,3 +99,14 @@ def test_the_package_stays_small():
     long = {str(p.relative_to(ROOT)): n for p in (ROOT / "cnnlib").rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 300}
     assert not long, long
+
+
+def test_fast_layers_say_what_they_compute_and_which_reference_they_equal():
+    import inspect
+
+    from cnnlib.layers import Convolution, Pooling
+
+    for layer, reference in ((Convolution, "BookConvolution"), (Pooling, "BookPooling")):
+        doc = inspect.getdoc(layer)
+        assert len(doc.splitlines()) <= 25, f"{layer.__name__}'s docstring has {len(doc.splitlines())} lines"
+        assert f"cnnlib.reference.{reference}" in "\n".join(doc.splitlines()[:6]), layer.__name__

@@ -24,7 +24,7 @@ they take ``stride``, ``pad`` and ``dilation`` as ints or ``(h, w)`` pairs, and 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..im2col import check_images, output_hw, pad_images
+from ..im2col import check_images, check_workspace, memory_limit, output_hw, pad_images
 from ..sizes import pair
 
 __all__ = ["Columns", "unfold", "fold", "unfold_batch_last", "fold_batch_last", "stride_phases", "grouped_matmul"]
@@ -52,9 +52,23 @@ class Columns:
         if layout == "auto":
             layout = "batch_last" if pair(stride, "stride") == (1, 1) and C * FH * FW > 2 * FN else "batch_first"
         self.FH, self.FW, self.stride, self.pad, self.layout = FH, FW, stride, pad, layout
-        self.dilation = dilation
+        self.dilation, self.rows = dilation, C * FH * FW   # col's rows, all groups together
         self.order = COLUMN_ORDER[layout]
         self.workspace = None  # the col-sized array reused from step to step
+
+    def plan(self, N, out_shape, dtype, max_bytes):
+        """The chunks of a batch of N images, checked against the memory limit before anything
+        is allocated: the output (N, FN, OH, OW), one image's col, and col within
+        ``min(max_bytes, memory_limit())`` (``max_bytes`` None: the memory limit only)."""
+        FN, OH, OW = out_shape
+        itemsize = np.dtype(dtype).itemsize
+        check_workspace(N * FN * OH * OW * itemsize, f"Convolution's output ({N}, {FN}, {OH}, {OW})",
+                        f"pass fewer images at a time (N = {N})")
+        per_image = self.rows * OH * OW * itemsize
+        check_workspace(per_image, f"Convolution's col for one image ({self.rows}, {OH}*{OW})",
+                        "use a smaller image, fewer channels or a smaller filter")
+        limit = memory_limit() if max_bytes is None else min(max_bytes, memory_limit())
+        return self.chunks(N, per_image, limit)
 
     def chunks(self, N, bytes_per_image, max_bytes):
         """Slices of a batch of N images whose ``col`` fits in ``max_bytes`` (None: no limit)."""

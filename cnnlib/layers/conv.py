@@ -2,7 +2,6 @@
 
 import numpy as np
 
-from ..im2col import check_workspace, memory_limit
 from ..sizes import check_stride_pad, conv_output_size, pair
 from .base import Layer, check_float_array, check_ndim
 from .columns import Columns, grouped_matmul
@@ -15,39 +14,24 @@ class Convolution(Layer):
 
     ``out[n, f, i, j] = sum(W[f] * window(n, i, j)) + b[f]``, the window of image n whose
     top-left corner is ``(i*SH, j*SW)`` of the padded input: equal to
-    :class:`cnnlib.reference.BookConvolution` and to the loops of
-    :func:`cnnlib.reference.conv_forward_loop` (``tests/test_conv_pool.py`` asserts both).
+    :class:`cnnlib.reference.BookConvolution` and to :func:`cnnlib.reference.conv_forward_loop`
+    (``tests/test_conv_pool.py`` asserts both, forward and backward).
 
     Args:
-        W: filters, shape (FN, C/groups, FH, FW) (as in PyTorch).  b: biases, shape (FN,).
-        stride, pad: see :func:`cnnlib.conv_output_size`; an int or an (h, w) pair.
-        strict: if True, sizes that do not divide raise ``ValueError``; if False floor
-            like PyTorch.
-        layout: the order of ``col``'s columns, ``"batch_first"``, ``"batch_last"`` or
-            ``"auto"`` (see :class:`cnnlib.layers.columns.Columns`). Same results.
-        dilation: distance between the filter's taps, an int or an (h, w) pair; the
-            window spans ``dilation*(FH-1)+1`` rows.
-        groups: the C input channels and the FN filters form ``groups`` groups (both
-            must divide by it); filter f sees only the C/groups channels of its group,
-            so W has C/groups channels. ``groups = C``: a depthwise convolution.
+        W: filters (FN, C/groups, FH, FW), as in PyTorch.  b: biases (FN,).
+        stride, pad, dilation: ints or (h, w) pairs (see :func:`cnnlib.conv_output_size`).
+        strict: sizes that do not divide raise ``ValueError`` (True) or floor (False).
+        layout: the order of col's columns, "auto" (default), "batch_first" or "batch_last".
+        groups: filter f sees only the C/groups channels of its group (C = groups: depthwise).
 
-    ``forward(x)``: x (N, C, H, W) -> out (N, FN, OH, OW), ``OH = (H + 2*PH - (DH*(FH-1)+1)) / SH + 1``.
-    Every window becomes a column of ``col`` (C*FH*FW, N*OH*OW) (im2col, transposed: the
-    book's ``col`` has a row per window and computes ``col @ W.T``), so that one product
-    ``W (FN, C*FH*FW) @ col`` gives every output at once. ``backward`` goes back the same
-    way: ``dW = dout @ col.T``, ``dcol = W.T @ dout``, then col2im. How the columns are
-    copied fast (their order, chunks when ``col`` would exceed ``max_col_bytes``, one
-    array reused from step to step) is :class:`~cnnlib.layers.columns.Columns`' business.
-
-    With groups, ``col``'s rows split into one block per group (its channels), and the
-    product is one product per group: ``W (G, FN/G, C/G*FH*FW) @ col (G, C/G*FH*FW, ...)``.
-
-    An inference forward (``train=False``) keeps no col-sized memory: a ``backward``
-    after it still gives the gradients of the last training forward, rebuilding that
-    forward's col from its input.
-
-    ``need_dx = False`` (set by :class:`cnnlib.Sequential` for its first layer, whose input
-    is the data) skips the input's gradient: ``backward`` then returns None.
+    ``forward``: x (N, C, H, W) -> (N, FN, OH, OW). Every window becomes a column of
+    ``col`` (C*FH*FW, N*OH*OW) (im2col transposed: the book's ``col`` has a row per window),
+    so that one product ``W (FN, C*FH*FW) @ col`` gives every output (one product per
+    group). ``backward``: ``dW = dout @ col.T``, ``dcol = W.T @ dout``, then col2im. How
+    col is copied fast (column order, chunks within ``max_col_bytes`` and the memory
+    limit, one array reused from step to step) is :class:`~cnnlib.layers.columns.Columns`'.
+    An inference forward keeps no col: a later ``backward`` rebuilds the last training
+    forward's. ``need_dx = False`` (the first layer, see :class:`cnnlib.Sequential`) skips dx.
     """
 
     max_col_bytes = 256 * 2**20
@@ -92,17 +76,10 @@ class Convolution(Layer):
     def forward(self, x, train=True):
         check_ndim(x, (4,), "x", "(N, C, H, W)")
         FN, OH, OW = self.output_shape(x.shape[1:])
-        W, b = self.params["W"], self.params["b"]
-        dtype, G = np.result_type(x, W), self.groups
-        col_bytes = W[0].size * G * OH * OW * dtype.itemsize   # one image's col
-        check_workspace(len(x) * FN * OH * OW * dtype.itemsize, f"Convolution's output ({len(x)}, {FN}, {OH}, {OW})",
-                        f"pass fewer images at a time (N = {len(x)})")
-        check_workspace(col_bytes, f"Convolution's col for one image ({W[0].size * G}, {OH}*{OW})",
-                        "use a smaller image, fewer channels or a smaller filter")
+        W, b, G = self.params["W"], self.params["b"], self.groups
+        dtype = np.result_type(x, W)    # col's too, not x's: backward writes dcol into it (uint8 images...)
+        parts = self.columns.plan(len(x), (FN, OH, OW), dtype, self.max_col_bytes)  # chunks within the memory limit
         out = np.empty((len(x), FN, OH, OW), dtype=dtype)
-        # col takes W's dtype, not x's: backward writes dcol into its memory (uint8 images...)
-        limit = memory_limit() if self.max_col_bytes is None else min(self.max_col_bytes, memory_limit())
-        parts = self.columns.chunks(len(x), col_bytes, limit)   # chunks: col never exceeds the limit
         for part in parts:
             col = self.columns.unfold(x[part], out.dtype)           # im2col: a column per window
             products = grouped_matmul(W.reshape(G, FN // G, -1), col.reshape(G, -1, col.shape[1]))

@@ -13,31 +13,26 @@ class Pooling(Layer):
     """Max or average of each ``pool_h x pool_w`` window, channel by channel.
 
     ``out[n, c, i, j] = max (or mean) of x[n, c]`` over the window whose top-left corner
-    is ``(i*stride, j*stride)`` of the padded input: equal to
-    :class:`cnnlib.reference.BookPooling` (max, the book's im2col and argmax) and to the
-    loops of :func:`cnnlib.reference.pool_forward_loop` / ``pool_backward_loop``, ties
-    included (``tests/test_conv_pool.py`` asserts it).
+    is ``(i*SH, j*SW)`` of the padded input: equal to :class:`cnnlib.reference.BookPooling`
+    (max: the book's im2col and argmax) and to :func:`cnnlib.reference.pool_forward_loop` /
+    ``pool_backward_loop``, ties included (``tests/test_conv_pool.py`` asserts it).
 
     Args:
         pool_h, pool_w: window size.
-        stride: step between windows, an int or an (h, w) pair; default (None) the window's
-            size, so that windows do not overlap (2 for 2x2, as in PyTorch and the book's
-            current ``common/layers.py``).
-        pad: padding on each side, an int or an (h, w) pair (max pooling pads with -inf so padding never wins;
-            average pooling pads with zeros, which count in the mean, like PyTorch).
+        stride: an int or an (h, w) pair; default the window's size, so that windows do
+            not overlap (2 for 2x2, as in PyTorch and the book's current ``common/layers.py``).
+        pad: an int or an (h, w) pair; max pooling pads with -inf (padding never wins),
+            average pooling with zeros, which count in the mean (as in PyTorch).
         mode: ``"max"`` or ``"average"``.
-        strict: if True, sizes that do not divide raise ``ValueError``; if False floor.
+        strict: sizes that do not divide raise ``ValueError`` (True) or floor (False).
 
-    ``forward(x)``: x (N, C, H, W) -> out (N, C, OH, OW). No parameters. Instead of the
-    book's ``col`` (a row per window), it looks at one position (i, j) *inside* the
-    window at a time: that position of every window is the strided view
-    ``x[:, :, i::SH, j::SW]``, so the max is built up view by view, with no copy.
-    ``backward``: the mean spreads each window's gradient evenly; the max sends it all
-    to the window's maximum (the first one, if several tie, as in PyTorch).
-
-    Integer inputs are averaged (and padded) in float64: a sum of uint8 pixels would wrap.
-    An inference forward (``train=False``) keeps no running maxima: a ``backward`` after it
-    still gives the gradients of the last training forward, rebuilding them from its input.
+    ``forward``: x (N, C, H, W) -> (N, C, OH, OW), no parameters. Instead of the book's
+    ``col`` (a row per window), it takes one position (i, j) *inside* the window at a time:
+    that position of every window is the strided view ``x[:, :, i::SH, j::SW]``, so the max
+    is built up view by view, with no copy. ``backward``: the mean spreads each window's
+    gradient evenly; the max sends it all to the window's (first) maximum. Integer inputs
+    are averaged and padded in float64. An inference forward keeps no running maxima: a
+    later ``backward`` rebuilds the last training forward's.
     """
 
     def __init__(self, pool_h, pool_w, stride=None, pad=0, mode="max", strict=True):
