@@ -51,7 +51,7 @@ plt.rcParams["figure.dpi"] = 72
 # Put the filter on the top-left corner of the input, multiply the 9 overlapping pairs
 # of numbers, and add the 9 products up. That sum is the first output number.
 #
-# ![A 3×3 filter slides over a 4×4 input: 2×2 positions, one output number each](../images/conv_no_padding.gif)
+# <img src="../images/conv_no_padding.gif" alt="A 3×3 filter slides over a 4×4 input: 2×2 positions, one output number each">
 
 # %%
 x = np.array([[1, 2, 3, 0],
@@ -131,7 +131,7 @@ assert (y[0, 0] == out + 3).all()
 # left. **Padding** adds a border of zeros around the input before sliding, here of
 # width $P = 1$:
 #
-# ![With P = 1 (dashed cells: padding) a 3×3 filter has 5×5 positions on a 5×5 input](../images/conv_same_padding.gif)
+# <img src="../images/conv_same_padding.gif" alt="With P = 1 (dashed cells: padding) a 3×3 filter has 5×5 positions on a 5×5 input">
 
 # %%
 x_padded = np.pad(x, 1)
@@ -158,7 +158,7 @@ assert (Convolution(w[None, None], np.zeros(1), pad=1).forward(x[None, None])[0,
 # filter jumps two pixels at a time. On a 7×7 input, a 3×3 filter can start at columns
 # 0, 2 and 4 (starting at 6 it would hang over the edge):
 #
-# ![Stride 2 with P = 1: a 3×3 filter on a 5×5 input stops at 3×3 positions](../images/conv_stride_2.gif)
+# <img src="../images/conv_stride_2.gif" alt="Stride 2 with P = 1: a 3×3 filter on a 5×5 input stops at 3×3 positions">
 
 # %%
 H, FH, S = 7, 3, 2
@@ -373,7 +373,7 @@ assert Convolution(np.zeros((1, 1, 5, 3)), np.zeros(1), pad=(2, 1)).forward(x8).
 #
 # $$FH_{\text{eff}} = D\,(FH - 1) + 1 \qquad OH = \frac{H + 2P - FH_{\text{eff}}}{S} + 1$$
 #
-# ![A 3×3 filter with dilation 2 on a 7×7 input: its taps span 5×5, 3×3 positions](../images/conv_dilation_2.gif)
+# <img src="../images/conv_dilation_2.gif" alt="A 3×3 filter with dilation 2 on a 7×7 input: its taps span 5×5, 3×3 positions">
 
 # %%
 D, FH, H = 2, 3, 7

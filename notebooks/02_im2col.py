@@ -111,7 +111,7 @@ print(f"{N * FN * OH * OW:,} Python loop iterations, each a small NumPy call")
 # The same on the book's example (section 4 below): a 7×7 image with 3 channels and a
 # 5×5 filter has 9 windows, so `col` has 9 rows of 5·5·3 = 75 numbers.
 #
-# ![Each 5×5×3 window of a 7×7×3 image becomes one row of col, shape (9, 75)](../images/im2col.png)
+# <img src="../images/im2col.png" alt="Each 5×5×3 window of a 7×7×3 image becomes one row of col, shape (9, 75)">
 
 # %%
 # NBVAL_CHECK_OUTPUT

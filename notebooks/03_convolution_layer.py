@@ -48,7 +48,7 @@ rng = np.random.default_rng(0)
 # stride 1 (so OH = OW = 5). Float64 throughout this notebook, because we will check
 # gradients.
 #
-# ![The four settings of notebook 01: no padding, "same" padding, stride 2, dilation 2](../images/conv_arithmetic.png)
+# <img src="../images/conv_arithmetic.png" alt="The four settings of notebook 01: no padding, "same" padding, stride 2, dilation 2">
 
 # %%
 N, C, H, W = 2, 3, 5, 5

@@ -49,7 +49,7 @@ rng = np.random.default_rng(0)
 # The book's example: a 4×4 input, 2×2 windows, stride 2. The windows do not overlap;
 # **max pooling** keeps the largest number of each.
 #
-# ![2×2 pooling with stride 2: four windows that do not overlap, one output each](../images/pool_2x2.gif)
+# <img src="../images/pool_2x2.gif" alt="2×2 pooling with stride 2: four windows that do not overlap, one output each">
 
 # %%
 x = np.array([[1, 2, 1, 0],

@@ -63,9 +63,9 @@ print(data.info)
 # its classic form, for a 28×28 digit (padded to 32×32 by the first convolution, as in
 # the paper):
 #
-# ![LeNet-5: shapes from cnnlib.summary](../images/lenet5.png)
+# <img src="../images/lenet5.png" alt="LeNet-5: shapes from cnnlib.summary">
 #
-# ![AlexNet: shapes from cnnlib.summary](../images/alexnet.png)
+# <img src="../images/alexnet.png" alt="AlexNet: shapes from cnnlib.summary">
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -68,7 +68,15 @@ def test_animations_have_one_frame_per_window():
 def test_notebooks_and_readme_show_figures_that_exist():
     shown = {}
     for path in [ROOT / "README.md", *sorted((ROOT / "notebooks").glob("[0-9]*.py"))]:
-        for name in re.findall(r"\]\((?:\.\./)?images/([\w.]+)\)", path.read_text()):
+        for name in re.findall(r"(?:\]\(|src=\")(?:\.\./)?images/([\w.]+)[\)\"]", path.read_text()):
             assert (IMAGES / name).exists(), f"{path.name} shows images/{name}, which does not exist"
             shown.setdefault(path.name[:2] if path.suffix == ".py" else "README", set()).add(name)
     assert {"README", "01", "02", "03", "04", "07"} <= set(shown), shown
+
+
+def test_notebooks_show_figures_as_html_images():
+    # Voila 0.5 inlines markdown images through its contents manager and fails the whole page
+    # on a path outside the notebook's folder (../images/...); an <img> tag is left to the
+    # browser, and renders the same in JupyterLab and on GitHub
+    for path in sorted((ROOT / "notebooks").glob("*.py")):
+        assert not re.search(r"!\[[^\]]*\]\(\.\./", path.read_text()), f"{path.name}: use <img src=...> for figures"
