@@ -252,6 +252,17 @@ def _unseen_brute(n, f, s, p, d):
     return tuple(int(i) - p for i in np.flatnonzero(~seen) if p <= i < p + n)
 
 
+def fitting_cases(seed, count, filter_high, stride_high, pad_high, dilation_high):
+    """Random (input, filter, stride, pad, dilation) of one dimension whose dilated filter fits."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        n, f, s, p, d = (int(v) for v in (rng.integers(1, 40), rng.integers(1, filter_high),
+                                          rng.integers(1, stride_high), rng.integers(0, pad_high),
+                                          rng.integers(1, dilation_high)))
+        if d * (f - 1) + 1 <= n + 2 * p:
+            yield n, f, s, p, d
+
+
 def test_size_report_lists_the_gaps_between_windows():
     r = size_report(28, 5, stride=23)        # windows at rows 0-4 and 23-27
     assert r.output_size == 2 and r.divides and r.unseen == tuple(range(5, 23))
@@ -262,12 +273,7 @@ def test_size_report_lists_the_gaps_between_windows():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_unseen_rows_sweep_against_brute_force(seed):
-    rng = np.random.default_rng(seed)
-    for _ in range(300):
-        n, f, s, p, d = (int(v) for v in (rng.integers(1, 40), rng.integers(1, 7), rng.integers(1, 12),
-                                          rng.integers(0, 5), rng.integers(1, 5)))
-        if d * (f - 1) + 1 > n + 2 * p:
-            continue
+    for n, f, s, p, d in fitting_cases(seed, 300, filter_high=7, stride_high=12, pad_high=5, dilation_high=5):
         r = size_report(n, f, s, p, d)
         expected = _unseen_brute(n, f, s, p, d)
         assert tuple(r.unseen) == expected and len(r.unseen) == len(expected), (n, f, s, p, d)
@@ -288,12 +294,7 @@ def test_unseen_rows_are_stored_compactly_for_any_numbers():
 
 @pytest.mark.parametrize("seed", range(2))
 def test_suggestions_with_dilation_and_pairs_really_divide(seed):
-    rng = np.random.default_rng(seed)
-    for _ in range(200):
-        n, f, s, p, d = (int(v) for v in (rng.integers(1, 40), rng.integers(1, 6), rng.integers(1, 7),
-                                          rng.integers(0, 4), rng.integers(1, 4)))
-        if d * (f - 1) + 1 > n + 2 * p:
-            continue
+    for n, f, s, p, d in fitting_cases(seed, 200, filter_high=6, stride_high=7, pad_high=4, dilation_high=4):
         sug = suggest((n, n + 3), (f, f), (s, s + 1), (p, p + 1), k=5, dilation=(d, 1))
         assert sug.pads == () and sug.strides == ()              # stride and pad differ: per dimension only
         for (size, filt, stride, pad, dil), pads, strides, filters in zip(
