@@ -44,15 +44,20 @@ def test_convolution_sweep():
         case = f"trial {trial}: x=({N},{C},{H},{W}) W=({FN},{C},{FH},{FW}) {stride=} {pad=}"
         x, Wt, b = rng.standard_normal((N, C, H, W)), rng.standard_normal((FN, C, FH, FW)), rng.standard_normal(FN)
         conv = Convolution(Wt, b, stride, pad, strict=False)  # torch floors too
-        out = conv.forward(x)
-        dout = rng.standard_normal(out.shape)
-        dx = conv.backward(dout)
-        t_out, t_dx, (t_dW, t_db) = torch_forward_backward(
-            lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=pad), x, dout, Wt, b)
-        np.testing.assert_allclose(out, t_out, **TOL, err_msg=case)
-        np.testing.assert_allclose(dx, t_dx, **TOL, err_msg=case)
-        np.testing.assert_allclose(conv.grads["W"], t_dW, **TOL, err_msg=case)
-        np.testing.assert_allclose(conv.grads["b"], t_db, **TOL, err_msg=case)
+        assert_conv_matches_torch(conv, x, Wt, b, rng, case, stride=stride, padding=pad)
+
+
+def assert_conv_matches_torch(conv, x, Wt, b, rng, case, **conv2d_args):
+    """conv's forward and backward equal F.conv2d(x, Wt, b, **conv2d_args)'s, for a random dout."""
+    out = conv.forward(x)
+    dout = rng.standard_normal(out.shape)
+    dx = conv.backward(dout)
+    t_out, t_dx, (t_dW, t_db) = torch_forward_backward(
+        lambda x, w, b: F.conv2d(x, w, b, **conv2d_args), x, dout, Wt, b)
+    np.testing.assert_allclose(out, t_out, **TOL, err_msg=case)
+    np.testing.assert_allclose(dx, t_dx, **TOL, err_msg=case)
+    np.testing.assert_allclose(conv.grads["W"], t_dW, **TOL, err_msg=case)
+    np.testing.assert_allclose(conv.grads["b"], t_db, **TOL, err_msg=case)
 
 
 @pytest.mark.parametrize("mode", ["max", "average"])
@@ -144,15 +149,8 @@ def test_convolution_pairs_dilation_groups_sweep():
         case = f"trial {trial}: x=({N},{C},{H},{W}) W=({FN},{C // groups},{FH},{FW}) {stride=} {pad=} {dilation=} {groups=}"
         x, Wt, b = rng.standard_normal((N, C, H, W)), rng.standard_normal((FN, C // groups, FH, FW)), rng.standard_normal(FN)
         conv = Convolution(Wt, b, tuple(stride), tuple(pad), strict=False, dilation=tuple(dilation), groups=groups)
-        out = conv.forward(x)
-        dout = rng.standard_normal(out.shape)
-        dx = conv.backward(dout)
-        t_out, t_dx, (t_dW, t_db) = torch_forward_backward(
-            lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=pad, dilation=dilation, groups=groups), x, dout, Wt, b)
-        np.testing.assert_allclose(out, t_out, **TOL, err_msg=case)
-        np.testing.assert_allclose(dx, t_dx, **TOL, err_msg=case)
-        np.testing.assert_allclose(conv.grads["W"], t_dW, **TOL, err_msg=case)
-        np.testing.assert_allclose(conv.grads["b"], t_db, **TOL, err_msg=case)
+        assert_conv_matches_torch(conv, x, Wt, b, rng, case, stride=stride, padding=pad, dilation=dilation,
+                                  groups=groups)
 
 
 @pytest.mark.parametrize("mode", ["max", "average"])
