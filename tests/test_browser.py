@@ -25,7 +25,7 @@ from tests.browser_support import (
     no_traceback, open_and_run_all, output_scope, press_keys, not_written_yet, slider, slider_bounds,
     slider_value, start_lab, start_voila, stop_pids, type_readout, unavailable, wait_changed, wait_stable)
 
-VOILA_TIMEOUT_S = 60  # the executor timeout the Voila app runs with (above the slowest cell)
+VOILA_TIMEOUT_S = 240  # the Voila app's executor timeout: above the slowest cell, also on a busy machine
 
 
 # --------------------------------------------------------------------------- what is tested
