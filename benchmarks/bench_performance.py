@@ -8,6 +8,11 @@ and of an AlexNet forward pass at batch 64 with and without im2col chunking.
 
     python benchmarks/bench_performance.py            # everything (a few minutes)
     python benchmarks/bench_performance.py --quick    # fewer repetitions
+    python benchmarks/bench_performance.py --runs 3 --write-readme   # the README's table
+
+Each run times the contenders interleaved (one call of each in turn), so that a slow
+moment of a shared machine slows them alike; ``--runs 3`` repeats everything three times
+and reports, per case, the median over the runs and their lowest and highest values.
 
 NumPy's matrix products run in OpenBLAS, which picks its kernels for the CPU when it
 loads, unless the environment variable ``OPENBLAS_CORETYPE`` names them; the header
@@ -33,7 +38,8 @@ from cnnlib.layers import Convolution, Pooling  # noqa: E402
 from cnnlib.models import SimpleConvNet  # noqa: E402
 from cnnlib.optim import Adam  # noqa: E402
 
-from book_reference import BookSimpleConvNet  # noqa: E402  (beside this script, on sys.path)
+import speed_table  # noqa: E402  (beside this script, on sys.path)
+from book_reference import BookSimpleConvNet  # noqa: E402
 from cnnlib.reference import BookConvolution, BookPooling  # noqa: E402
 
 try:
@@ -60,15 +66,20 @@ POOL_CASES = [
 ]
 
 
-def timeit(fn, repeat, warmup=3):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return np.median(times), min(times), max(times)
+def measure(runners, repeat, warmup=3):
+    """{contender: (median, min, max) ms}: the contenders take turns, one call each, ``repeat``
+    times (a rotating order, so that none always runs right after another)."""
+    for fn in runners.values():
+        for _ in range(warmup):
+            fn()
+    names = list(runners)
+    times = {name: [] for name in names}
+    for r in range(repeat):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            start = time.perf_counter()
+            runners[name]()
+            times[name].append((time.perf_counter() - start) * 1000)
+    return {name: (np.median(t), min(t), max(t)) for name, t in times.items()}
 
 
 def layer_runners(ours, book, shape, rng):
@@ -160,30 +171,22 @@ def step_runners(rng, dtype=np.float32):
     return runners
 
 
-def blas_kernels():
-    """The CPU kernels OpenBLAS picked, e.g. 'Haswell' (needs the optional threadpoolctl: pip install threadpoolctl)."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "unknown"
-    info = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}" for i in threadpool_info()
-            if i.get("user_api") == "blas"]
-    coretype = os.environ.get("OPENBLAS_CORETYPE")
-    return ", ".join(info) + (f" (OPENBLAS_CORETYPE={coretype})" if coretype else "")
-
-
 def fmt(stats):
     return f"{stats[0]:8.2f} ({stats[1]:.1f}-{stats[2]:.1f})" if stats else f"{'-':>8}"
 
 
 def table(title, cases, repeat):
-    print(f"\n{title}: ms, median (min-max); ratio = time / PyTorch's")
+    """Print one table; return [(case, {contender: median ms})]."""
+    print(f"\n{title}: ms, median (min-max); ratio = time / PyTorch's", flush=True)
     print(f"{'case':<48}{'cnnlib f32':>22}{'book f64':>22}{'PyTorch f32':>22}{'cnnlib/torch':>14}{'book/cnnlib':>13}")
+    rows = []
     for name, runners in cases:
-        stats = {k: timeit(fn, repeat) for k, fn in runners.items()}
+        stats = measure(runners, repeat)
         torch_ratio = f"{stats['cnnlib'][0] / stats['torch'][0]:.2f}x" if "torch" in stats else "-"
         print(f"{name:<48}{fmt(stats['cnnlib']):>22}{fmt(stats['book']):>22}{fmt(stats.get('torch')):>22}"
-              f"{torch_ratio:>14}{stats['book'][0] / stats['cnnlib'][0]:>12.1f}x")
+              f"{torch_ratio:>14}{stats['book'][0] / stats['cnnlib'][0]:>12.1f}x", flush=True)
+        rows.append((name, {k: v[0] for k, v in stats.items()}))
+    return rows
 
 
 MEMORY_SCRIPT = """
@@ -245,10 +248,13 @@ def peak_memory(steps):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
     print(f"\nPeak memory (VmHWM of a process running {steps} SimpleConvNet training steps, batch 100):")
     kinds = ["cnnlib", "book"] + (["torch"] if torch else [])
+    peaks = {}
     for kind in kinds:
         script = MEMORY_SCRIPT.format(bench=str(Path(__file__).parent))
         out = subprocess.run([sys.executable, "-c", script, kind, str(steps)], capture_output=True, text=True, env=env)
-        print(f"  {kind:<8}{float(out.stdout.strip() or 'nan'):8.0f} MiB" + (f"  {out.stderr[-200:]}" if out.returncode else ""))
+        peaks[kind] = float(out.stdout.strip() or "nan")
+        print(f"  {kind:<8}{peaks[kind]:8.0f} MiB" + (f"  {out.stderr[-200:]}" if out.returncode else ""))
+    return {{"cnnlib": "cnnlib", "book": "book style", "torch": "PyTorch"}[k]: v for k, v in peaks.items()}
 
 
 def alexnet_memory():
@@ -263,33 +269,59 @@ def alexnet_memory():
         print(f"  {label:<28} peak {after:7.0f} MiB (before the forward pass: {before:.0f} MiB)")
 
 
+def tables(args, repeat, rng):
+    """Every selected table, printed; returns all their rows."""
+    rows = []
+    if "step" in args.only or not args.only:
+        rows += table("SimpleConvNet training step (forward, backward, Adam), batch 100 (the f32/f64 headers hold "
+                      "for the first row; the second runs cnnlib and PyTorch in float64 too)",
+                      [("SimpleConvNet training step, batch 100", step_runners(rng)),
+                       ("the same in float64 for all (100)", step_runners(rng, np.float64))], repeat)
+    if "conv" in args.only or not args.only:
+        rows += table("Convolution forward + backward (dx, dW, db)",
+                      [(name, conv_runners(shape, filt, s, p, rng)) for name, shape, filt, s, p in CONV_CASES],
+                      repeat)
+        rows += table("The same, as the first layer of a network: no dx for cnnlib and PyTorch (the book's code "
+                      "always computes it)",
+                      [(name + ", first layer (no dx)", conv_runners(shape, filt, s, p, rng, need_dx=False))
+                       for name, shape, filt, s, p in CONV_CASES if shape[1] in (1, 3)], repeat)
+    if "pool" in args.only or not args.only:
+        rows += table("Max pooling forward + backward",
+                      [(name, pool_runners(shape, size, s, rng)) for name, shape, size, s in POOL_CASES], repeat)
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
     p.add_argument("--only", default="", help="run only the tables whose name contains this (step, conv, pool, memory)")
+    p.add_argument("--runs", type=int, default=1, help="measure everything this many times (the README uses 3)")
+    p.add_argument("--markdown", action="store_true", help="end with the Markdown table of all runs")
+    p.add_argument("--write-readme", metavar="README", nargs="?", const=str(Path(__file__).parent.parent / "README.md"),
+                   help="write that table into the README, between its speed-table markers")
     args = p.parse_args()
+    if args.runs < 1:
+        p.error(f"--runs must be at least 1, got {args.runs}")
     repeat = 7 if args.quick else 25
-    rng = np.random.default_rng(0)
-    print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
-          f"threads: OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, torch 2; BLAS kernels: {blas_kernels()}")
-    if "step" in args.only or not args.only:
-        table("SimpleConvNet training step (forward, backward, Adam), batch 100 (the f32/f64 headers hold "
-              "for the first row; the second runs cnnlib and PyTorch in float64 too)",
-              [("SimpleConvNet step (100)", step_runners(rng)),
-               ("SimpleConvNet step, float64 for all (100)", step_runners(rng, np.float64))], repeat)
-    if "conv" in args.only or not args.only:
-        table("Convolution forward + backward (dx, dW, db)",
-              [(name, conv_runners(shape, filt, s, p, rng)) for name, shape, filt, s, p in CONV_CASES], repeat)
-        table("The same, as the first layer of a network: no dx for cnnlib and PyTorch (the book's code "
-              "always computes it)",
-              [(name, conv_runners(shape, filt, s, p, rng, need_dx=False))
-               for name, shape, filt, s, p in CONV_CASES if shape[1] in (1, 3)], repeat)
-    if "pool" in args.only or not args.only:
-        table("Max pooling forward + backward",
-              [(name, pool_runners(shape, size, s, rng)) for name, shape, size, s in POOL_CASES], repeat)
+    header = speed_table.machine(os.environ["OPENBLAS_NUM_THREADS"], torch.__version__ if torch else None)
+    print(header)
+    per_case = {}
+    for run in range(args.runs):
+        if args.runs > 1:
+            print(f"\n=== run {run + 1} of {args.runs}")
+        for case, medians in tables(args, repeat, np.random.default_rng(run)):
+            for contender, ms in medians.items():
+                per_case.setdefault(case, {}).setdefault(contender, []).append(ms)
+    memory = None
     if "memory" in args.only or not args.only:
-        peak_memory(30)
+        memory = peak_memory(30)
         alexnet_memory()
+    if args.markdown or args.write_readme:
+        text = speed_table.markdown(list(per_case.items()), header, args.runs, memory)
+        print("\n" + text)
+        if args.write_readme:
+            speed_table.write_readme(args.write_readme, text)
+            print(f"\nwritten into {args.write_readme}")
 
 
 if __name__ == "__main__":
