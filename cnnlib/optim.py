@@ -142,6 +142,7 @@ class Adam(Optimizer):
         super().__init__(lr)
         self.beta1, self.beta2 = _number("beta1", beta1, "in [0, 1)"), _number("beta2", beta2, "in [0, 1)")
         self.eps = _number("eps", eps, "> 0")
+        self._scratch_arrays = {}  # work arrays, not state: see _scratch
 
     def update(self, params, grads):
         self._check(params, grads)
@@ -151,13 +152,28 @@ class Adam(Optimizer):
         for key, g in grads.items():
             m = self._slot("m", key, g)
             v = self._slot("v", key, g)
-            m += (1 - self.beta1) * (g - m)
-            v += (1 - self.beta2) * (g * g - v)
-            step = np.sqrt(v)               # lr_t * m / (sqrt(v) + eps), in place in one array
-            step += self.eps
-            np.divide(m, step, out=step)
-            step *= lr_t
-            params[key] -= step
+            # the formulas above, each temporary written into one scratch array kept from step
+            # to step (a fresh array per temporary costs page faults on large weights)
+            tmp = self._scratch(key, g)
+            np.subtract(g, m, out=tmp)
+            tmp *= 1 - self.beta1
+            m += tmp                        # m += (1 - beta1) (dW - m)
+            np.multiply(g, g, out=tmp)
+            tmp -= v
+            tmp *= 1 - self.beta2
+            v += tmp                        # v += (1 - beta2) (dW**2 - v)
+            np.sqrt(v, out=tmp)
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr_t
+            params[key] -= tmp              # W -= lr_t m / (sqrt(v) + eps)
+
+    def _scratch(self, key, like):
+        """A work array shaped like ``like``, reused across steps (not part of the state)."""
+        scratch = self._scratch_arrays
+        if key not in scratch or scratch[key].shape != like.shape or scratch[key].dtype != like.dtype:
+            scratch[key] = np.empty_like(like)
+        return scratch[key]
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "adam": Adam}

@@ -97,8 +97,12 @@ class Pooling(Layer):
         x_shape = saved["x"].shape
         PH, PW = pair(self.pad, "pad")
         padded_shape = x_shape[:2] + (x_shape[2] + 2 * PH, x_shape[3] + 2 * PW)
-        dx = np.zeros(padded_shape, dtype=np.result_type(dout, 1.0))  # floats even for integer dout
         positions = self._positions(*dout.shape[2:])
+        # floats even for integer dout; zeros first unless the windows tile the padded input
+        # exactly, side by side, so that every input is written once below
+        tiled = (pair(self.stride, "stride") == (self.pool_h, self.pool_w)
+                 and padded_shape[2:] == (self.pool_h * dout.shape[2], self.pool_w * dout.shape[3]))
+        dx = (np.empty if tiled else np.zeros)(padded_shape, dtype=np.result_type(dout, 1.0))
         if self.mode == "average":
             share, weights = np.divide, [len(positions)] * len(positions)   # the mean spreads evenly
         else:
