@@ -115,8 +115,11 @@ class Sequential:
     def predict(self, x, train=False):
         """Scores before softmax, shape (N, K), for inputs x (N, ...) cast to the network's dtype."""
         x = np.asarray(x, dtype=self.dtype)
+        owned = False  # x is a new array from the layer before, kept by nobody: ReLU may overwrite it
         for layer in self.layers:
-            x = layer.forward(x, train)
+            overwrite = owned and getattr(layer, "overwrites", False)  # getattr: a book-style layer has neither
+            x = layer.forward(x, train, overwrite=True) if overwrite else layer.forward(x, train)
+            owned = getattr(layer, "fresh_output", False)
         return x
 
     def loss(self, x, t, train=False):
@@ -147,7 +150,9 @@ class Sequential:
         loss = self.loss(x, t, train=True)
         dout = self.last_layer.backward(1.0)
         for layer in reversed(self.layers):
-            dout = layer.backward(dout)  # the first layer may return None: see Convolution.need_dx
+            # every dout here is a new array from the layer after: ReLU may overwrite it
+            dout = layer.backward(dout, overwrite=True) if getattr(layer, "overwrites", False) else layer.backward(dout)
+            # (the first layer may return None: see Convolution.need_dx)
         grads = {net_key: layer.grads[key] for layer, key, net_key in self._names if key in layer.params}
         return loss, grads
 

@@ -20,7 +20,10 @@ A layer is an object with
 
 The loss layer (:class:`~cnnlib.layers.SoftmaxWithLoss`) is the one exception: its
 ``forward(x, t)`` also takes the labels and returns a number, and its ``backward(dout=1)``
-starts the chain. No layer mutates the arrays passed to it.
+starts the chain. No layer mutates the arrays passed to it, except when a network asks a
+layer that ``overwrites`` (ReLU) to, for an array the network owns (see
+:class:`cnnlib.Sequential`); ``fresh_output`` says that a layer's forward returns a new
+array it does not keep, which the next layer may then overwrite.
 
 What ``backward`` needs is kept by the last *training* forward (:meth:`Layer._keep`)
 and read back with :meth:`Layer._kept`: an inference forward (``train=False``, e.g.
@@ -69,6 +72,9 @@ def grad_attribute(key):
 
 class Layer:
     """Base class: no parameters, nothing cached. Subclasses override forward/backward."""
+
+    fresh_output = False  # True: forward returns a new array that the layer does not keep
+    overwrites = False    # True: forward and backward accept overwrite=True
 
     W, b = param_attribute("W"), param_attribute("b")
     dW, db = grad_attribute("W"), grad_attribute("b")

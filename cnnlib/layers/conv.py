@@ -35,6 +35,7 @@ class Convolution(Layer):
     """
 
     max_col_bytes = 256 * 2**20
+    fresh_output = True  # forward's out is new and not kept (backward needs x and col)
 
     def __init__(self, W, b, stride=1, pad=0, strict=True, layout="auto", dilation=1, groups=1):
         super().__init__()

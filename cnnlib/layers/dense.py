@@ -18,6 +18,8 @@ class Affine(Layer):
     (it flattens, and ``backward`` returns ``dx`` in the original shape).
     """
 
+    fresh_output = True  # forward's out is new and not kept (backward needs x)
+
     def __init__(self, W, b):
         super().__init__()
         check_float_array(W, (2,), "W", "(D, M)")
