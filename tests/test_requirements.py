@@ -68,7 +68,7 @@ def imported_modules():
     """``{top-level module: first file importing it}`` over the repository's code, without the
     standard library and the repository's own modules."""
     files = [f for d in CODE_DIRS for f in sorted((ROOT / d).rglob("*.py"))]
-    local = {"cnnlib", "tests"} | {f.stem for f in files}
+    local = {"cnnlib", "tests", "benchmarks"} | {f.stem for f in files}
     found = {}
     for f in files:
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"), str(f))):
