@@ -28,7 +28,8 @@
 # - compute and read the feature maps of the first layer, after ReLU and pooling;
 # - find the filters that detect vertical and horizontal edges (エッジ);
 # - say how the filter size changes what is learned;
-# - measure how second-layer features become more abstract than first-layer ones;
+# - test whether second-layer features are more abstract than first-layer ones, without
+#   being fooled by pooling's coarser grid;
 # - explore all of this with the learned-filter explorer.
 
 # %%
@@ -245,15 +246,21 @@ print("photo", photo.shape, "-> feature maps", photo_maps["conv"].shape)
 assert photo_maps["conv"].shape == (30, 210, 316)
 
 # %% [markdown]
-# The three filters whose response varies most over the photo (the largest standard
-# deviation of the map), so the ones with most to show:
+# Three filters of different kinds, picked by the **balance** of their weights, the sum
+# of the weights over the sum of their absolute values (1: all positive, 0: positive and
+# negative weights cancel): the most positive one, which averages its window (close to a
+# blur of the photo); the most balanced one, which gives 0 on any flat region and
+# responds to changes only (like an edge filter); and the one whose balance is nearest
+# 0.5, in between.
 
 # %%
-picked = [int(k) for k in np.argsort(photo_maps["conv"].std(axis=(1, 2)))[::-1][:3]]
-show_images([photo] + [photo_maps["conv"][k] for k in picked], titles=["photo"] + [f"filter {k}" for k in picked],
-            ncols=2, size=4.0)
+balance = W20.sum(axis=(1, 2, 3)) / np.abs(W20).sum(axis=(1, 2, 3))
+picked = [int(balance.argmax()), int(np.abs(balance).argmin()), int(np.abs(balance - 0.5).argmin())]
+show_images([photo] + [photo_maps["conv"][k] for k in picked],
+            titles=["photo"] + [f"filter {k} (balance {balance[k]:+.2f})" for k in picked], ncols=2, size=4.0)
 plt.show()
-print("picked (largest standard deviation on the photo first):", picked)
+print("picked: most positive, most balanced, nearest 0.5:", picked)
+assert len(set(picked)) == 3
 
 # %% [markdown]
 # ## 5. Vertical and horizontal edges
