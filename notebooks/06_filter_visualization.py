@@ -520,9 +520,9 @@ say(f"At equal resolution, after training: layer 2's similarity to the shifted c
     f"layer 1's; its nearest-class-average accuracy is **{versus(acc[T, 'layer 2'], acc[T, 'pixels'])}** the "
     f"pixels' ({show(acc[T, 'layer 2'], percent=True)} against {show(acc[T, 'pixels'], percent=True)}) and "
     f"{versus(acc[T, 'layer 2'], acc[T, 'layer 1'])} layer 1's. Before training, layer 2's accuracy is "
-    f"{show(acc[U, 'layer 2'], percent=True)}: training made it {versus(acc[T, 'layer 2'], acc[U, 'layer 2'])} "
-    f"that of the untrained network, and its similarity {versus(sim[T, 'layer 2'], sim[U, 'layer 2'])} the "
-    "untrained network's.")
+    f"{show(acc[U, 'layer 2'], percent=True)}: the trained layer 2's accuracy is "
+    f"{versus(acc[T, 'layer 2'], acc[U, 'layer 2'])} the untrained one's, and its similarity "
+    f"{versus(sim[T, 'layer 2'], sim[U, 'layer 2'])} the untrained one's.")
 more_abstract = all(versus(m[T, "layer 2"], m[T, "pixels"]) == "higher than" for m in (sim, acc))
 learned = versus(acc[T, "layer 2"], acc[U, "layer 2"]) == "higher than"
 if more_abstract and learned:
