@@ -664,8 +664,8 @@ solution_receptive_field_width = rf
 assert check("receptive field of a layer-2 unit (pixels)", solution_receptive_field_width, measured_receptive_field())
 
 # %% [markdown]
-# A layer-1 unit sees 3×3 pixels, a layer-2 unit 8×8: over a third of the digit's
-# 20×20 box. That is why layer 2 can respond to corners and loops, not only to edges.
+# A layer-1 unit sees 3×3 pixels, a layer-2 unit 8×8: 8 of the 20 pixels that an MNIST
+# digit's box spans in each direction. That is why layer 2 can respond to corners and loops, not only to edges.
 
 # %% [markdown]
 # ## Summary
