@@ -234,20 +234,22 @@ assert ratio == 24 * 24 * 25 / (28 * 28) and round(ratio) == 18  # "18 times" in
 # numbers and there is one window every $S$ pixels in each direction. Measured with
 # real `im2col` calls (28×28 input, "same" padding $P = (F-1)/2$), against that estimate
 # (left: the estimate is the pale band, the measurements the points on it; right: their
-# ratio, 1 where the estimate is exact).
+# ratio, 1 where the estimate is exact: strides 1 and 2 lie on top of each other there).
 # With strides 2 and 3 some of these sizes do not divide: `strict=False` floors them like
 # the book's im2col and PyTorch (by default cnnlib refuses and explains, as the layers do).
 
 # %%
 sizes = np.arange(1, 12, 2)
 fig, (ax, ax_ratio) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
-for S, color in zip([1, 2, 3], ["tab:blue", "tab:orange", "tab:green"]):
+for S, color, (marker, size) in zip([1, 2, 3], ["tab:blue", "tab:orange", "tab:green"], [("o", 12), ("s", 7), ("^", 6)]):
     measured = np.array([im2col(x, F, F, stride=S, pad=(F - 1) // 2, strict=False).size / x.size for F in sizes])
     estimate = sizes ** 2 / S ** 2
     # the estimate as a wide pale band under the measured points, so that both stay visible
     ax.plot(sizes, estimate, "-", color=color, lw=7, alpha=0.25, label=f"stride {S}, $F^2/S^2$")
     ax.plot(sizes, measured, "o:", color=color, lw=1.2, label=f"stride {S}, measured")
-    ax_ratio.plot(sizes, measured / estimate, "o-", color=color, label=f"stride {S}")
+    # decreasing, hollow-to-filled markers: curves that coincide (strides 1 and 2 at 1) stay visible
+    ax_ratio.plot(sizes, measured / estimate, "-", marker=marker, ms=size, mfc="none" if S == 1 else color,
+                  color=color, label=f"stride {S}")
 ax.set_xlabel("filter size F (F×F)")
 ax.set_ylabel("size of col / size of input")
 ax.set_yscale("log")
@@ -263,6 +265,9 @@ plt.show()
 for F, S in [(3, 1), (5, 1), (5, 2)]:
     measured = im2col(x, F, F, stride=S, pad=(F - 1) // 2, strict=False).size / x.size
     assert abs(measured - F * F / S ** 2) / (F * F / S ** 2) < 0.2, (F, S, measured)
+for F in sizes:  # strides 1 and 2: the estimate is exact on this 28×28 input (the right panel's 1)
+    for S in (1, 2):
+        assert im2col(x, F, F, stride=S, pad=(F - 1) // 2, strict=False).size / x.size == F * F / S ** 2
 
 # %% [markdown]
 # In bytes, for a real network: AlexNet's first layer applies 11×11 filters with

@@ -196,7 +196,7 @@ plt.show()
 # %% [markdown]
 # **Ties.** What if a window has two or more equal maxima? For random real numbers that
 # almost never happens, but images are not random real numbers: most of an MNIST digit is
-# background of exactly 0, and the strokes' centres are often at the same brightness. On
+# background of exactly 0, and neighbouring stroke pixels often have the same value. On
 # the 2×2 windows (stride 2) of the digits that ship with `cnnlib`:
 
 # %%
@@ -238,8 +238,8 @@ assert (dx_tie[:, 0] == [[[1, 0], [0, 0]], [[0, 1], [0, 0]], [[1, 0], [0, 0]]]).
 #   1 for the first and 0 for the others (below). That is why the checks use random
 #   inputs, which have no ties.
 # - **The gradient with respect to an image** (used to see which pixels a network looks
-#   at) lands on the top-left pixel of each tied window: a pattern of the rule, not of
-#   the digit.
+#   at) lands on the first tied pixel of each tied window (the top-left one where the
+#   window is all zeros): a pattern of the rule, not of the digit.
 # - **After ReLU**, a window of zeros sends its gradient to an input whose ReLU was off,
 #   and ReLU's backward stops it there: nothing learns from that window, whichever input
 #   is picked.
