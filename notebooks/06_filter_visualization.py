@@ -41,8 +41,8 @@ import numpy as np
 import cnnlib
 from cnnlib import Sequential, SimpleConvNet, summary
 from cnnlib.course.exercises import check, check_claims, check_function
-from cnnlib.course.filters import (explorer_images, first_layer_maps, layer_outputs, load_pretrained_history,
-                                   load_pretrained_snapshots, normalize_filters)
+from cnnlib.course.filters import (explorer_images, filter_evolution, first_layer_maps, layer_outputs,
+                                   load_pretrained_history, load_pretrained_snapshots, normalize_filters)
 from cnnlib.course.network_widgets import filter_figure, filter_view
 from cnnlib.course.report import compare, say, show
 from cnnlib.course.viz import show_images
@@ -321,23 +321,17 @@ moved = [np.linalg.norm(snapshots[20]["W1"][k] - snapshots[0]["W1"][k]) / np.lin
 columns = [most_vertical, most_horizontal] + [int(k) for k in np.argsort(moved)[::-1]
                                               if k not in (most_vertical, most_horizontal)][:6]
 epochs_shown = [0, 1, 2, 3, 5, 10, 20]
-fig, axes = plt.subplots(len(epochs_shown), len(columns), figsize=(1.25 * len(columns), 1.3 * len(epochs_shown)),
-                         layout="constrained")
-for r, epoch in enumerate(epochs_shown):
-    grid = normalize_filters(snapshots[epoch]["W1"][columns])[:, 0]
-    for c, k in enumerate(columns):
-        ax = axes[r, c]
-        ax.imshow(grid[c], cmap="gray", interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if r == 0:
-            ax.set_title(f"filter {k}", fontsize=9)
-        if c == 0:
-            ax.set_ylabel(f"epoch {epoch}", fontsize=9)
-fig.suptitle("rows: epochs; columns: the same filters", fontsize=11)
+filter_evolution(snapshots, columns, epochs_shown)
 plt.show()
 print("columns:", columns, "| vertical edge:", most_vertical, "| horizontal edge:", most_horizontal)
 assert len(set(columns)) == len(columns) == 8
+
+# %% [markdown]
+# The same filters in your own run of section 3 (the epochs it has of those above):
+
+# %%
+filter_evolution(own.snapshots, columns, [e for e in epochs_shown if e in own.snapshots])
+plt.show()
 
 # %% [markdown]
 # ## 6. Filters of size 3, 5 and 7
