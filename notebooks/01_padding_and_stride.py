@@ -150,7 +150,22 @@ assert (Convolution(w[None, None], np.zeros(1), pad=1).forward(x[None, None])[0,
 
 # %% [markdown]
 # Padding also lets the border pixels take part as often as the others: without it, the
-# corner `x[0, 0]` is seen by one window only, the centre pixels by four.
+# corner `x[0, 0]` is seen by one window only, the centre pixels by four. Counting the
+# windows that contain each pixel:
+
+# %%
+def windows_per_pixel(H, FH, P):
+    """How many FH×FH windows (stride 1, padding P) contain each pixel of an H×H input."""
+    counts = np.zeros((H + 2 * P, H + 2 * P), dtype=int)
+    for i in range(H + 2 * P - FH + 1):
+        for j in range(H + 2 * P - FH + 1):
+            counts[i:i + FH, j:j + FH] += 1
+    return counts[P:P + H, P:P + H]  # the input's pixels only
+
+
+print("no padding:\n", windows_per_pixel(4, 3, 0), "\npadding 1:\n", windows_per_pixel(4, 3, 1))
+assert windows_per_pixel(4, 3, 0)[0, 0] == 1 and windows_per_pixel(4, 3, 0)[1, 1] == 4
+assert windows_per_pixel(4, 3, 1)[0, 0] == 4  # padded: the corner is seen by 4 windows too
 
 # %% [markdown]
 # ## 3. Stride
@@ -406,8 +421,9 @@ assert dilated.unseen == (1, 3, 5, 7)
 # The reference solutions are in collapsed cells below each check: try first!
 #
 # ### Exercise 1: the formula as a function
-# Write `output_size(H, FH, P, S)` returning the output size as an `int`. You may assume
-# that the sizes divide.
+# Write `output_size(H, FH, P, S)` returning the output size as an `int` (a size is a
+# whole number: `4.0` is not accepted, so think about which division to use). You may
+# assume that the sizes divide.
 
 # %%
 def output_size(H, FH, P, S):
@@ -418,7 +434,8 @@ def output_size(H, FH, P, S):
 # %%
 cases_output_size = [((4, 3, 1, 1), 4), ((7, 3, 0, 2), 3), ((28, 5, 2, 3), 10), ((31, 5, 2, 3), 11),
                      ((32, 5, 0, 1), 28), ((227, 11, 0, 4), 55)]
-check_function(output_size, cases_output_size, hint="count the start positions: (H + 2P - FH) / S, plus 1")
+check_function(output_size, cases_output_size, same_type=True,
+               hint="count the start positions: (H + 2P - FH) / S, plus 1; `/` gives a float, `//` an int")
 
 # %% jupyter={"source_hidden": true} tags=["solution"]
 def solution_output_size(H, FH, P, S):
@@ -426,7 +443,10 @@ def solution_output_size(H, FH, P, S):
 
 
 # %%
-assert check_function(solution_output_size, cases_output_size)
+assert check_function(solution_output_size, cases_output_size, same_type=True)
+# wrong answers of the right type are rejected too: a float, and an int that forgets the padding
+assert not check_function(lambda H, FH, P, S: (H + 2 * P - FH) / S + 1, cases_output_size, same_type=True)
+assert not check_function(lambda H, FH, P, S: (H - FH) // S + 1, cases_output_size, same_type=True)
 
 # %% [markdown]
 # ### Exercise 2: "same" padding for a big filter
@@ -462,7 +482,7 @@ shape_answer = None  # your answer, e.g. (1, 2, 3, 4)
 # %%
 real_layer = Convolution(np.zeros((20, 3, 3, 3)), np.zeros(20), stride=2, pad=1, strict=False)
 expected_shape = real_layer.forward(np.zeros((8, 3, 64, 64))).shape
-check("output shape", shape_answer, expected_shape,
+check("output shape", shape_answer, expected_shape, same_type=True,
       why="N stays 8, channels become FN = 20, and (64 + 2 - 3) / 2 + 1 = 32.5 floors to 32",
       hint="N is unchanged, C becomes FN, and OH = (H + 2P - FH) / S + 1 (floored)")
 
@@ -470,7 +490,8 @@ check("output shape", shape_answer, expected_shape,
 solution_shape = (8, 20, (64 + 2 * 1 - 3) // 2 + 1, (64 + 2 * 1 - 3) // 2 + 1)
 
 # %%
-assert check("output shape", solution_shape, expected_shape)
+assert check("output shape", solution_shape, expected_shape, same_type=True)
+assert not check("output shape", (8, 20, 32.5, 32.5), expected_shape, same_type=True)  # not floored
 
 # %% [markdown]
 # The sizes of exercise 3 do not divide. Move the explorer's sliders to H = W = 64,

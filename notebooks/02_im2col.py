@@ -40,6 +40,7 @@ import numpy as np
 import cnnlib
 from cnnlib import col2im, im2col
 from cnnlib.course.exercises import check, check_function
+from cnnlib.course.report import say
 from cnnlib.course.viz import draw_matrix
 from cnnlib.im2col import windows
 from cnnlib.layers import Convolution
@@ -226,33 +227,47 @@ print("im2col + matrix product = the loops")
 x = rng.random((1, 1, 28, 28))
 ratio = im2col(x, 5, 5).size / x.size
 print(f"col / input = {24 * 24 * 25} / {28 * 28} = {ratio:.2f}")
-assert ratio == 24 * 24 * 25 / (28 * 28)
+assert ratio == 24 * 24 * 25 / (28 * 28) and round(ratio) == 18  # "18 times" in the text
 
 # %% [markdown]
 # For large images the ratio is about $FH \cdot FW / S^2$: the window has $FH \cdot FW$
 # numbers and there is one window every $S$ pixels in each direction. Measured with
-# real `im2col` calls (28×28 input, "same" padding $P = (F-1)/2$), against that estimate.
+# real `im2col` calls (28×28 input, "same" padding $P = (F-1)/2$), against that estimate
+# (left: the estimate is the pale band, the measurements the points on it; right: their
+# ratio, 1 where the estimate is exact: strides 1 and 2 lie on top of each other there).
 # With strides 2 and 3 some of these sizes do not divide: `strict=False` floors them like
 # the book's im2col and PyTorch (by default cnnlib refuses and explains, as the layers do).
 
 # %%
 sizes = np.arange(1, 12, 2)
-fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
-for S, color in zip([1, 2, 3], ["tab:blue", "tab:orange", "tab:green"]):
-    measured = [im2col(x, F, F, stride=S, pad=(F - 1) // 2, strict=False).size / x.size for F in sizes]
-    ax.plot(sizes, measured, "o-", color=color, label=f"stride {S}, measured")
-    ax.plot(sizes, sizes ** 2 / S ** 2, "--", color=color, alpha=0.6, label=f"stride {S}, $F^2/S^2$")
+fig, (ax, ax_ratio) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+for S, color, (marker, size) in zip([1, 2, 3], ["tab:blue", "tab:orange", "tab:green"], [("o", 12), ("s", 7), ("^", 6)]):
+    measured = np.array([im2col(x, F, F, stride=S, pad=(F - 1) // 2, strict=False).size / x.size for F in sizes])
+    estimate = sizes ** 2 / S ** 2
+    # the estimate as a wide pale band under the measured points, so that both stay visible
+    ax.plot(sizes, estimate, "-", color=color, lw=7, alpha=0.25, label=f"stride {S}, $F^2/S^2$")
+    ax.plot(sizes, measured, "o:", color=color, lw=1.2, label=f"stride {S}, measured")
+    # decreasing, hollow-to-filled markers: curves that coincide (strides 1 and 2 at 1) stay visible
+    ax_ratio.plot(sizes, measured / estimate, "-", marker=marker, ms=size, mfc="none" if S == 1 else color,
+                  color=color, label=f"stride {S}")
 ax.set_xlabel("filter size F (F×F)")
 ax.set_ylabel("size of col / size of input")
 ax.set_yscale("log")
 ax.legend(fontsize=8)
 ax.set_title("im2col copies each pixel about F²/S² times")
+ax_ratio.axhline(1, color="black", lw=0.8)
+ax_ratio.set(xlabel="filter size F (F×F)", ylabel="measured / estimate", ylim=(0, 1.6),
+             title="how close the estimate is")
+ax_ratio.legend(fontsize=8)
 plt.show()
 
 # %%
 for F, S in [(3, 1), (5, 1), (5, 2)]:
     measured = im2col(x, F, F, stride=S, pad=(F - 1) // 2, strict=False).size / x.size
     assert abs(measured - F * F / S ** 2) / (F * F / S ** 2) < 0.2, (F, S, measured)
+for F in sizes:  # strides 1 and 2: the estimate is exact on this 28×28 input (the right panel's 1)
+    for S in (1, 2):
+        assert im2col(x, F, F, stride=S, pad=(F - 1) // 2, strict=False).size / x.size == F * F / S ** 2
 
 # %% [markdown]
 # In bytes, for a real network: AlexNet's first layer applies 11×11 filters with
@@ -355,7 +370,8 @@ assert np.isclose(lhs, rhs)
 # Four ways to compute the same convolution: the loops of section 2; the book's
 # `im2col` (two loops over the filter positions) and one product; `cnnlib`'s `im2col`
 # (strided view) and one product; and `cnnlib`'s `Convolution` layer. Measured live on
-# this machine (your numbers will differ, the ranking will not):
+# this machine (your numbers will differ; the sentence after the figure is written from
+# the measurement):
 
 # %%
 x = rng.standard_normal((8, 3, 28, 28))
@@ -380,19 +396,33 @@ for name, t in seconds.items():
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-fig, ax = plt.subplots(figsize=(6, 2.6), layout="constrained")
-ax.barh(list(seconds), [1000 * t for t in seconds.values()], color=["tab:red", "tab:orange", "tab:blue", "tab:green"])
+# a dot per method on a log axis: a bar would start at an arbitrary left edge, and its
+# length would mean nothing on a log scale
+fig, ax = plt.subplots(figsize=(7.5, 2.8), layout="constrained")
+names = list(seconds)
+ms = [1000 * seconds[name] for name in names]
+ax.scatter(ms, names, s=60, color=["tab:red", "tab:orange", "tab:blue", "tab:green"], zorder=3)
+for t, name in zip(ms, names):
+    ax.annotate(f"{t:.3g} ms ({seconds['naive loops'] / seconds[name]:.0f}× the loops' speed)", (t, name),
+                xytext=(8, 6), textcoords="offset points", fontsize=8)
 ax.set_xscale("log")
-ax.set_xlabel("milliseconds (log scale)")
+ax.set_xlim(min(ms) / 3, max(ms) * 30)
+ax.grid(axis="x", which="both", alpha=0.3)
+ax.set_xlabel("milliseconds (log scale: each grid step is ×10)")
 ax.invert_yaxis()
 ax.set_title("forward pass, 8 images 3×28×28, 8 filters 5×5")
 plt.show()
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 assert seconds["naive loops"] > 5 * seconds["cnnlib im2col + matmul"]
+ranking = sorted(seconds, key=seconds.get)
+book_speedup = seconds["naive loops"] / seconds["book im2col + matmul"]
+say(f"Here the book's `im2col` is **{book_speedup:.0f} times** faster than the loops; fastest to slowest: "
+    + ", ".join(f"{name} ({1000 * seconds[name]:.3g} ms)" for name in ranking) + ".")
 
 # %% [markdown]
-# The book's `im2col` is already tens of times faster than the loops: its two loops run
+# The book's `im2col` is that much faster than the loops because its two loops run
 # over the FH×FW filter offsets only, each copying a whole slice of the batch. The
 # `Convolution` layer goes one step further with two variants of the same copy, in
 # `cnnlib/layers/columns.py`:

@@ -34,6 +34,8 @@ import numpy as np
 
 import cnnlib
 from cnnlib import check_layer, col2im, im2col, numerical_gradient, rel_error
+from cnnlib.course.report import say
+from cnnlib.gradcheck import numerical_gradient_array
 from cnnlib.course.exercises import check, check_claims, check_function
 from cnnlib.course.viz import draw_matrix, show_images
 from cnnlib.data import load_mnist, sample_image
@@ -272,14 +274,101 @@ assert rel_error(dx, dx_num) < 1e-7
 # %% [markdown]
 # **Why float64?** A centred difference divides a tiny change of the loss by $2h$.
 # Float32 keeps only about 7 significant digits, so that tiny change is mostly rounding
-# noise. The same check in float32 fails, although the layer is correct:
+# noise. The same check in float32, with the same $h = 10^{-5}$, fails although the
+# layer is correct:
 
 # %%
 x32 = x.astype(np.float32)
 layer32 = BookConvolution(W64.astype(np.float32), b64.astype(np.float32))
 errors32 = check_layer(layer32, x32, rng=0)
 print({k: f"{v:.1e}" for k, v in errors32.items()})
-assert max(errors32.values()) > 1e-4
+assert max(errors32.values()) > 1e-2
+
+# %% [markdown]
+# It fails because $h = 10^{-5}$ is below what float32 can resolve here. Float32 numbers
+# near 1 are $1.2 \cdot 10^{-7}$ apart (`np.finfo(np.float32).eps`), and each output of
+# the layer, a sum of 27 products, is stored with an error of up to half the spacing of
+# float32 numbers at its size. Nudging one input by $h$ changes an output by only
+# $h \cdot |w|$:
+
+# %%
+y32 = layer32.forward(x32)
+typical_y, typical_w = np.median(np.abs(y32)), np.median(np.abs(layer32.params["W"]))
+rounding = float(np.spacing(np.float32(typical_y))) / 2   # half the gap between float32 numbers there
+change = 1e-5 * typical_w                                 # what the nudge h = 1e-5 changes
+print(f"float32 eps {np.finfo(np.float32).eps:.1e}, float64 eps {np.finfo(np.float64).eps:.1e}")
+say(f"A typical output is {typical_y:.2f}, stored in float32 to within {rounding:.1e}; nudging one input by "
+    f"$h = 10^{{-5}}$ changes it by about {change:.1e} (a typical weight, {typical_w:.2f}, times $h$). "
+    f"The rounding is **{rounding / change:.0%} of the change** that the difference is meant to measure, "
+    "for each output and each of the two evaluations; and `rel_error` reports the worst element, so an input "
+    "whose gradient happens to be small, almost all noise, sets the result.")
+assert rounding / change > 0.01
+
+# %% [markdown]
+# So why not a larger $h$? A **sweep of $h$** shows both sides. The convolution alone is
+# linear in $x$: its centred difference is exact for any $h$, and only rounding limits
+# it. Most layers are not linear (ReLU, tanh, softmax, the loss), so the sweep also checks
+# the convolution followed by $\tanh$, whose centred difference has a truncation error of
+# order $h^2$ that grows with $h$. For each $h$ from $1$ to $10^{-8}$, in float64 and in
+# float32, the relative error of `dx` against the numerical gradient:
+
+# %%
+def dx_error(dtype, h, curved):
+    """Relative error of dx for our layer (followed by tanh when curved), in dtype, with step h."""
+    layer = BookConvolution(W64.astype(dtype), b64.astype(dtype))
+    x_ = x.astype(dtype)
+    y = layer.forward(x_)
+    dout = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
+    if curved:
+        dx = layer.backward((1 - np.tanh(y) ** 2) * dout)   # tanh' = 1 - tanh²
+        f = lambda: np.tanh(layer.forward(x_))
+    else:
+        dx = layer.backward(dout)
+        f = lambda: layer.forward(x_)
+    return rel_error(dx, numerical_gradient_array(f, x_, dout, h))
+
+
+steps = 10.0 ** -np.arange(0, 9)
+sweep = {(dtype.__name__, curved): np.array([dx_error(dtype, h, curved) for h in steps])
+         for dtype in (np.float64, np.float32) for curved in (False, True)}
+fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
+for (name, curved), errs in sweep.items():
+    ax.loglog(steps, errs, "o-" if curved else "s--", color="tab:blue" if name == "float64" else "tab:red",
+              label=f"{name}, {'conv + tanh' if curved else 'conv alone (linear)'}")
+ax.axvline(1e-5, color="gray", lw=0.8)
+ax.set(xlabel="step h", ylabel="relative error of dx", title="the choice of h: truncation (right) vs rounding (left)")
+ax.invert_xaxis()
+ax.legend(fontsize=8)
+plt.show()
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+lin64, lin32 = sweep["float64", False], sweep["float32", False]
+tanh64, tanh32 = sweep["float64", True], sweep["float32", True]
+i5, i2 = list(np.round(np.log10(steps))).index(-5), list(np.round(np.log10(steps))).index(-2)
+best64, best32 = int(np.argmin(tanh64)), int(np.argmin(tanh32))
+
+
+def power(h):
+    return f"$h = 10^{{{np.log10(h):.0f}}}$"
+
+
+say(f"**The convolution alone** (the check above): in float64 the error only grows as $h$ shrinks "
+    f"({lin64[0]:.0e} at $h = 1$, {lin64[i5]:.0e} at $h = 10^{{-5}}$), since there is no truncation error. "
+    f"In float32 it is **{lin32[i5]:.1e} at $h = 10^{{-5}}$**, a failed check, but {lin32[i2]:.1e} at "
+    f"$h = 10^{{-2}}$: a step a thousand times larger makes the check pass at about "
+    f"$10^{{-3}}$.\n\n"
+    f"**With tanh** the truncation error appears: float64's error is {tanh64[0]:.0e} at $h = 1$ and smallest "
+    f"at {power(steps[best64])} ({tanh64[best64]:.0e}); $h = 10^{{-5}}$ gives {tanh64[i5]:.0e}, near the bottom. "
+    f"In float32 the two errors leave no good step: the best, {power(steps[best32])}, gives {tanh32[best32]:.0e}.\n\n"
+    "So: float64 with $h = 10^{-5}$, where both errors are small for any layer; float32 only for training, "
+    "where no such difference is taken.")
+
+# %%
+assert lin32[i5] > 1e-2 and 1e-4 < lin32[i2] < 1e-2   # float32: h = 1e-5 fails, h = 1e-2 gives about 1e-3
+assert lin64[0] < 1e-10 and lin64[-1] > lin64[0]       # linear: no truncation error, only rounding
+assert 1e-6 <= steps[best64] <= 1e-4 and tanh64[i5] < 1e-6 and tanh64[0] > 1e-3  # float64: the V, 1e-5 near its bottom
+assert tanh32.min() > 1e-3                              # float32 with tanh: no step gives a usable check
 
 # %% [markdown]
 # ## 5. Hand-made filters
@@ -376,6 +465,8 @@ assert roughness(blurred) < roughness(digits[:, 0])
 # images, shipped with cnnlib), in gray levels. Without padding this time: the zeros
 # around a photo would make a strong artificial edge all around it. For the edge filters
 # we show the strength of the response, `np.abs`, white for a strong edge of either sign.
+# A few very strong edges would set the scale and leave the rest near black, so each
+# map is scaled so that its 99th percentile is white (the strongest 1 % saturate).
 
 # %%
 photo = sample_image("china", gray=True, size=(160, 240))  # (H, W) float32 in [0, 1]
@@ -383,15 +474,46 @@ photo_responses = no_pad.forward(photo[None, None])[0]
 print(photo.shape, "->", photo_responses.shape)
 
 # %%
-show_images([photo, np.abs(photo_responses[0]), np.abs(photo_responses[1]), photo_responses[2]],
-            titles=["photo", "|vertical edges|", "|horizontal edges|", "blur"], size=2.2)
+def clip_at_percentile(image, q=99):
+    """The image with values above its q-th percentile cut to it, so that show_images'
+    min-max scaling makes the percentile, not the single strongest pixel, white."""
+    return np.minimum(image, np.percentile(image, q))
+
+
+strength = np.abs(photo_responses[:2])
+dark_minmax = [(m / m.max() < 0.1).mean() for m in strength]            # near black with plain min-max
+dark_clipped = [(m / np.percentile(m, 99) < 0.1).mean() for m in strength]
+show_images([photo[1:-1, 1:-1], *[clip_at_percentile(m) for m in strength]],
+            titles=["photo", "|vertical edges|", "|horizontal edges|"], ncols=3, size=3.6)
 plt.show()
+say(f"With plain min-max scaling, {dark_minmax[0]:.0%} and {dark_minmax[1]:.0%} of the two edge maps' pixels "
+    f"would be below a tenth of white (near black); scaled at the 99th percentile, {dark_clipped[0]:.0%} and "
+    f"{dark_clipped[1]:.0%} are: what stays black is flat, such as the sky and the water.")
+assert min(dark_minmax) > max(dark_clipped)
 
 # %% [markdown]
 # The vertical filter finds the pillars and the sides of the tower, the horizontal one
-# the edges of the roofs; the blur softens everything. The same
-# filter, slid over the whole image: that is *weight sharing*, one reason a convolution
-# needs so few parameters (here 3 × 9 weights, for any image size).
+# the edges of the roofs. The same filter, slid over the whole image: that is *weight
+# sharing*, one reason a convolution needs so few parameters (here 3 × 9 weights, for any
+# image size).
+#
+# A 3×3 blur on a 160×240 photo changes little that the eye can see at this size. Zoom
+# in on a 48×48 crop, and compare with a 9×9 box blur (81 weights of 1/81): the larger
+# the window it averages, the more it smooths.
+
+# %%
+blur9 = Convolution(np.full((1, 1, 9, 9), 1 / 81, dtype=np.float32), np.zeros(1, dtype=np.float32))
+blurred9 = blur9.forward(photo[None, None])[0, 0]         # (152, 232): 4 pixels lost on each side
+top, left, size = 40, 60, 48                               # a crop of the photo's coordinates
+crops = [photo[top:top + size, left:left + size],
+         photo_responses[2][top - 1:top - 1 + size, left - 1:left - 1 + size],  # 3x3: output (i, j) is centred on (i+1, j+1)
+         blurred9[top - 4:top - 4 + size, left - 4:left - 4 + size]]
+show_images(crops, titles=["photo (crop)", "3×3 blur", "9×9 blur"], size=3.2, suptitle="a 48×48 crop, enlarged")
+plt.show()
+smoothness = [roughness(c) for c in crops]
+say(f"On this crop the mean difference between neighbouring pixels is {smoothness[0]:.4f} in the photo, "
+    f"{smoothness[1]:.4f} after the 3×3 blur and {smoothness[2]:.4f} after the 9×9 blur.")
+assert smoothness[0] > smoothness[1] > smoothness[2]
 #
 # **Channels are filters too.** A filter spans all input channels. The gray photo
 # itself is a 1×1 convolution of the colour photo with the three weights

@@ -35,8 +35,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import cnnlib
-from cnnlib import check_layer, col2im, im2col
+from cnnlib import check_layer, col2im, im2col, numerical_gradient
 from cnnlib.course.exercises import check, check_function
+from cnnlib.course.report import say
 from cnnlib.course.viz import draw_matrix
 from cnnlib.data import load_mnist
 from cnnlib.layers import Convolution, Pooling
@@ -193,9 +194,63 @@ draw_matrix(axes[3], dx_avg[0, 0], cmap="Oranges", title="dx, average: spread")
 plt.show()
 
 # %% [markdown]
-# (If a window has two equal maxima, `argmax` picks the first; the gradient then goes
-# to that one only. Ties are measure-zero for real-valued data.)
+# **Ties.** What if a window has two or more equal maxima? For random real numbers that
+# almost never happens, but images are not random real numbers: most of an MNIST digit is
+# background of exactly 0, and neighbouring stroke pixels often have the same value. On
+# the 2×2 windows (stride 2) of the digits that ship with `cnnlib`:
+
+# %%
+(x_train, _), _ = load_mnist(source="embedded")
+N_digits = len(x_train)
+windows_2x2 = im2col(x_train, 2, 2, stride=2).reshape(-1, 4)     # one row per 2x2 window
+largest = windows_2x2.max(axis=1, keepdims=True)
+tied = (windows_2x2 == largest).sum(axis=1) > 1                   # two or more inputs share the maximum
+all_zero = largest[:, 0] == 0
+say(f"Of the {len(windows_2x2):,} windows of {N_digits:,} digits, **{tied.mean():.1%} have a tied maximum**: "
+    f"{all_zero.mean():.1%} are all zeros (background), and {(tied & ~all_zero).sum() / (~all_zero).sum():.1%} "
+    "of the windows that touch a stroke still have two or more equal maxima.")
+assert tied.mean() > 0.5 and all_zero.mean() > 0.5 and (tied & ~all_zero).any()  # "most", "most of ... background"
+
+# %% [markdown]
+# At a tie the maximum has no derivative: raising any one of the tied inputs raises the
+# output, lowering it changes nothing. The library's `Pooling` (like the book's
+# `argmax`) gives the whole gradient to the **first** tied input in the window, read row
+# by row: the top-left one for an all-zero window.
+
+# %%
+tie_cases = np.array([[[[0.0, 0.0], [0.0, 0.0]]],     # all zero: background
+                      [[[0.0, 1.0], [1.0, 0.0]]],     # two saturated pixels
+                      [[[0.5, 0.2], [0.5, 0.5]]]])    # three equal maxima
+pool_tie = Pooling(2, 2, stride=2)
+pool_tie.forward(tie_cases)
+dx_tie = pool_tie.backward(np.ones((3, 1, 1, 1)))
+print(dx_tie[:, 0])
+assert (dx_tie[:, 0] == [[[1, 0], [0, 0]], [[0, 1], [0, 0]], [[1, 0], [0, 0]]]).all()  # the first one wins
+
+# %% [markdown]
+# Any split of `dout` among the tied inputs is a valid (sub)gradient, and the one-winner
+# rule keeps the total right: each window passes on exactly its `dout`. But three
+# things follow from it:
 #
+# - **A gradient check at a tie fails** although the layer is correct. The centred
+#   difference nudges one input up and down: up raises the output by $h$, down changes
+#   nothing, so it measures $h / 2h = 0.5$ for *every* tied input, while backward says
+#   1 for the first and 0 for the others (below). That is why the checks use random
+#   inputs, which have no ties.
+# - **The gradient with respect to an image** (used to see which pixels a network looks
+#   at) lands on the first tied pixel of each tied window (the top-left one where the
+#   window is all zeros): a pattern of the rule, not of the digit.
+# - **After ReLU**, a window of zeros sends its gradient to an input whose ReLU was off,
+#   and ReLU's backward stops it there: nothing learns from that window, whichever input
+#   is picked.
+
+# %%
+x_tie = tie_cases[1:2].copy()                     # 0, 1 / 1, 0: a tie between two inputs
+numeric = numerical_gradient(lambda: Pooling(2, 2, stride=2).forward(x_tie).sum(), x_tie)
+print("backward:", dx_tie[1, 0].ravel(), " numerical:", numeric[0, 0].ravel())
+assert np.allclose(numeric[0, 0], [[0, 0.5], [0.5, 0]]) and dx_tie[1].sum() == 1 and np.isclose(numeric.sum(), 1)
+
+# %% [markdown]
 # Our teaching version agrees with `cnnlib`'s `Pooling`, for both modes and several
 # sizes:
 
@@ -215,6 +270,7 @@ print("forward and backward agree")
 
 # %%
 x = rng.standard_normal((2, 3, 6, 6))
+assert np.unique(x).size == x.size  # no two inputs equal, so no ties
 for layer in [BookPooling(2, 2, 2, "max"), BookPooling(2, 2, 2, "average"),
               Pooling(2, 2, stride=2), Pooling(3, 3, stride=1, pad=1, mode="average")]:
     errors = check_layer(layer, x, rng=0)
@@ -312,6 +368,7 @@ for base in ["pixels", "edges"]:
     assert changes[f"{base}, max 2x2"] < changes[base]
     assert changes[f"{base}, max 4x4"] < changes[f"{base}, max 2x2"]
 assert changes["pixels, average 2x2"] < changes["pixels"]
+assert min(changes.values()) > 1 / 3  # "a third or more", below
 
 # %% [markdown]
 # Pooling does not make the features *invariant*: they still change by a third or more.

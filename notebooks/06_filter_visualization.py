@@ -28,7 +28,8 @@
 # - compute and read the feature maps of the first layer, after ReLU and pooling;
 # - find the filters that detect vertical and horizontal edges (エッジ);
 # - say how the filter size changes what is learned;
-# - measure how second-layer features become more abstract than first-layer ones;
+# - test whether second-layer features are more abstract than first-layer ones, without
+#   being fooled by pooling's coarser grid;
 # - explore all of this with the learned-filter explorer.
 
 # %%
@@ -40,9 +41,10 @@ import numpy as np
 import cnnlib
 from cnnlib import Sequential, SimpleConvNet, summary
 from cnnlib.course.exercises import check, check_claims, check_function
-from cnnlib.course.filters import (explorer_images, first_layer_maps, layer_outputs, load_pretrained_history,
-                                   load_pretrained_snapshots, normalize_filters)
+from cnnlib.course.filters import (explorer_images, filter_evolution, first_layer_maps, layer_outputs,
+                                   load_pretrained_history, load_pretrained_snapshots, normalize_filters)
 from cnnlib.course.network_widgets import filter_figure, filter_view
+from cnnlib.course.report import compare, say, show
 from cnnlib.course.viz import show_images
 from cnnlib.data import random_shift
 from cnnlib.init import init_weights
@@ -86,12 +88,15 @@ assert (normalized.min(axis=(1, 2, 3)) == 0).all() and (normalized.max(axis=(1, 
 # %% [markdown]
 # The book's figure 7-24: the 30 filters before training (random, drawn with standard
 # deviation 0.01) and after 20 epochs. White is a large weight, black a small (or very
-# negative) one.
+# negative) one. Each filter is labelled with its index, the number the text and the
+# explorer use.
 
 # %%
-show_images(normalize_filters(snapshots[0]["W1"]), ncols=15, size=0.55, suptitle="before training (epoch 0)")
+filter_titles = [f"filter {k}" for k in range(30)]
+show_images(normalize_filters(snapshots[0]["W1"]), titles=filter_titles, ncols=10, size=1.15,
+            suptitle="before training (epoch 0)")
 plt.show()
-show_images(normalized, ncols=15, size=0.55, suptitle="after training (epoch 20)")
+show_images(normalized, titles=filter_titles, ncols=10, size=1.15, suptitle="after training (epoch 20)")
 plt.show()
 
 # %% [markdown]
@@ -122,8 +127,11 @@ ax.plot(list(snapshots), correlations, "o-")
 ax.set(xlabel="epoch", ylabel="neighbour correlation", title="the filters become smooth early", ylim=(-0.2, 1))
 plt.show()
 
-# %% [markdown]
-# Most of the structure appears in the first few epochs; later epochs refine it.
+# %%
+share_3 = correlations[3] / correlations[-1]
+say(f"Most of the structure appears in the first few epochs: after 3 epochs the correlation is "
+    f"{correlations[3]:.2f}, {share_3:.0%} of its value after 20 ({correlations[-1]:.2f}); later epochs refine it.")
+assert share_3 > 0.5
 
 # %% [markdown]
 # ## 2. The learned-filter explorer
@@ -209,17 +217,20 @@ print({name: m.shape for name, m in maps.items()})
 assert maps["conv"].shape == (30, 24, 24) and maps["pool"].shape == (30, 12, 12)
 
 # %%
-show_images([digit] + list(maps["conv"]), titles=["input"] + [f"{k}" for k in range(30)], ncols=16, size=0.75)
+show_images([digit] + list(maps["conv"]), titles=["input"] + filter_titles, ncols=8, size=1.5)
 plt.show()
 
 # %% [markdown]
 # Every map is the digit seen through one filter: some light up on the strokes, some on
 # the background next to a stroke, some on one side of it only. After ReLU only the
-# positive part remains, and pooling halves the size. Filter 0, for instance:
+# positive part remains, and pooling halves the size. Shown for the filter whose map
+# varies most on this digit (the largest standard deviation over the map), the one
+# that tells most about where the strokes are:
 
 # %%
-show_images([maps["conv"][0], maps["relu"][0], maps["pool"][0]], titles=["conv + bias", "after ReLU", "after pooling"],
-            size=1.6, cmap="magma")
+busiest = int(maps["conv"].std(axis=(1, 2)).argmax())
+show_images([maps["conv"][busiest], maps["relu"][busiest], maps["pool"][busiest]],
+            titles=[f"filter {busiest}: conv + bias", "after ReLU", "after pooling"], size=2.6, cmap="magma")
 plt.show()
 assert (maps["relu"] >= 0).all() and np.allclose(maps["relu"], np.maximum(maps["conv"], 0))
 
@@ -234,11 +245,22 @@ photo_maps = first_layer_maps(W20, b20, photo)
 print("photo", photo.shape, "-> feature maps", photo_maps["conv"].shape)
 assert photo_maps["conv"].shape == (30, 210, 316)
 
+# %% [markdown]
+# Three filters of different kinds, picked by the **balance** of their weights, the sum
+# of the weights over the sum of their absolute values (1: all positive, 0: positive and
+# negative weights cancel): the most positive one, which averages its window (close to a
+# blur of the photo); the most balanced one, which gives 0 on any flat region and
+# responds to changes only (like an edge filter); and the one whose balance is nearest
+# 0.5, in between.
+
 # %%
-picked = [0, 5, 25]
-show_images([photo] + [photo_maps["conv"][k] for k in picked], titles=["photo"] + [f"filter {k}" for k in picked],
-            size=2.2)
+balance = W20.sum(axis=(1, 2, 3)) / np.abs(W20).sum(axis=(1, 2, 3))
+picked = [int(balance.argmax()), int(np.abs(balance).argmin()), int(np.abs(balance - 0.5).argmin())]
+show_images([photo] + [photo_maps["conv"][k] for k in picked],
+            titles=["photo"] + [f"filter {k} (balance {balance[k]:+.2f})" for k in picked], ncols=2, size=4.0)
 plt.show()
+print("picked: most positive, most balanced, nearest 0.5:", picked)
+assert len(set(picked)) == 3
 
 # %% [markdown]
 # ## 5. Vertical and horizontal edges
@@ -286,6 +308,32 @@ plt.show()
 # such as Sobel's look much the same.
 
 # %% [markdown]
+# ### How the filters evolve, epoch by epoch
+# The shipped run kept `W1` after every epoch. Rows are epochs, columns the same filters
+# throughout: the two edge filters just found, and the six filters whose weights moved
+# most from their random start (the change from epoch 0 to 20, relative to the size of
+# the filter at epoch 20). Your own run of section 3 keeps the same snapshots
+# (`own.snapshots`), for as many epochs as it trained.
+
+# %%
+moved = [np.linalg.norm(snapshots[20]["W1"][k] - snapshots[0]["W1"][k]) / np.linalg.norm(snapshots[20]["W1"][k])
+         for k in range(30)]
+columns = [most_vertical, most_horizontal] + [int(k) for k in np.argsort(moved)[::-1]
+                                              if k not in (most_vertical, most_horizontal)][:6]
+epochs_shown = [0, 1, 2, 3, 5, 10, 20]
+filter_evolution(snapshots, columns, epochs_shown)
+plt.show()
+print("columns:", columns, "| vertical edge:", most_vertical, "| horizontal edge:", most_horizontal)
+assert len(set(columns)) == len(columns) == 8
+
+# %% [markdown]
+# The same filters in your own run of section 3 (the epochs it has of those above):
+
+# %%
+filter_evolution(own.snapshots, columns, [e for e in epochs_shown if e in own.snapshots])
+plt.show()
+
+# %% [markdown]
 # ## 6. Filters of size 3, 5 and 7
 # Does the filter size change what is learned? Train SimpleConvNet with 30 filters of
 # 3×3, 5×5 and 7×7 (everything else the same, 8 epochs each):
@@ -320,9 +368,10 @@ for size, (net, history) in size_runs.items():
 # %% [markdown]
 # A 3×3 filter can only say "lighter on this side than on that one": it learns
 # gradients in some direction. A 7×7 filter covers a good part of a stroke and learns
-# longer bars and curved pieces, but slides over fewer positions. In this run, after 8
-# epochs, the larger filters are ahead (one test digit is 0.1 point: differences below
-# about a point would be noise). The parameter count differs mostly through the first
+# longer bars and curved pieces, but slides over fewer positions. The test accuracies
+# above come from one run (one seed) per size: they show that all three sizes learn,
+# not which is better. Ranking them would need several seeds per size and differences
+# larger than the spread between seeds. The parameter count differs mostly through the first
 # Affine layer, whose input is the pooled maps: more positions, more weights there.
 # Modern networks stack 3×3 filters instead of using large ones: two 3×3 layers see a
 # 5×5 region with fewer weights (18 instead of 25 per channel) and a ReLU in between.
@@ -341,11 +390,17 @@ def he(rng, shape, fan_in):
     return init_weights(shape, "he", rng, fan_in=fan_in)
 
 
-rng = np.random.default_rng(0)
-deep = Sequential([Convolution(he(rng, (16, 1, 3, 3), 9), np.zeros(16, np.float32), pad=1), Relu(), Pooling(2, 2, 2),
-                   Convolution(he(rng, (32, 16, 3, 3), 144), np.zeros(32, np.float32), pad=1), Relu(), Pooling(2, 2, 2),
-                   Affine(he(rng, (32 * 7 * 7, 100), 32 * 7 * 7), np.zeros(100, np.float32)), Relu(),
-                   Affine(he(rng, (100, 10), 100), np.zeros(10, np.float32))])
+def make_deep(seed):
+    """The two-convolution network above, with He's initial weights drawn from seed."""
+    rng = np.random.default_rng(seed)
+    return Sequential([
+        Convolution(he(rng, (16, 1, 3, 3), 9), np.zeros(16, np.float32), pad=1), Relu(), Pooling(2, 2, 2),
+        Convolution(he(rng, (32, 16, 3, 3), 144), np.zeros(32, np.float32), pad=1), Relu(), Pooling(2, 2, 2),
+        Affine(he(rng, (32 * 7 * 7, 100), 32 * 7 * 7), np.zeros(100, np.float32)), Relu(),
+        Affine(he(rng, (100, 10), 100), np.zeros(10, np.float32))])
+
+
+deep = make_deep(0)
 print(summary(deep, (1, 28, 28)))
 
 # %%
@@ -361,9 +416,11 @@ print(f"test accuracy after {DEEP_EPOCHS} epochs: {deep_history['test_acc'][-1]:
 outputs = dict(layer_outputs(deep, digit[None, None]))
 layer1, layer2 = outputs["Relu1"][0], outputs["Relu2"][0]
 print("layer 1:", layer1.shape, " layer 2:", layer2.shape)
-show_images(list(layer1), ncols=16, size=0.7, cmap="magma", suptitle="layer 1: 16 maps after ReLU")
+show_images(list(layer1), titles=[f"map {k}" for k in range(16)], ncols=8, size=1.4, cmap="magma",
+            suptitle="layer 1: 16 maps after ReLU (28×28)")
 plt.show()
-show_images(list(layer2), ncols=16, size=0.7, cmap="magma", suptitle="layer 2: 32 maps after ReLU")
+show_images(list(layer2), titles=[f"map {k}" for k in range(32)], ncols=8, size=1.4, cmap="magma",
+            suptitle="layer 2: 32 maps after ReLU (14×14)")
 plt.show()
 
 # %% [markdown]
@@ -373,7 +430,7 @@ plt.show()
 # (exercise 3 computes how large) and responds to a combination of edges, such as a
 # corner, an end of a stroke, a loop.
 #
-# "More abstract" can be measured. Two tests, on the 1,000 test digits:
+# "More abstract" can be measured, with two tests on the test digits:
 #
 # 1. **Shift a digit by up to 2 pixels.** How similar (cosine similarity) are the
 #    representations of the digit and its shifted copy? Pixels change a lot; abstract
@@ -381,41 +438,98 @@ plt.show()
 # 2. **Classify by the nearest class average** (the mean representation of each digit
 #    class on the training set), with no training at all. Features that group digits
 #    of the same class together make this simple rule more accurate.
+#
+# One trap first: each pooling halves the resolution, and a coarser grid alone makes a
+# shifted digit look more like the original. The pixels themselves, averaged down to the
+# 7×7 grid of layer 2, already pass the first test much better than at 28×28:
 
 # %%
-def representations(x):
-    """Pixels, pooled layer-1 maps and pooled layer-2 maps of images x, flattened: {name: (N, D)}."""
-    out = dict(layer_outputs(deep, x))
-    return {"pixels": x.reshape(len(x), -1), "layer 1": out["Pooling1"].reshape(len(x), -1),
-            "layer 2": out["Pooling2"].reshape(len(x), -1)}
-
-
 def cosine(a, b):
+    """Cosine similarity of the rows of a and b (N, D): (N,)."""
     return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
 
 
-reps_test = representations(x_test)
-reps_shifted = representations(random_shift(x_test, 2, np.random.default_rng(1)))
-reps_train = representations(x_train)
-abstraction = {}
-for name in reps_test:
-    similarity = np.median(cosine(reps_test[name], reps_shifted[name]))
-    centroids = np.stack([reps_train[name][t_train == k].mean(axis=0) for k in range(10)])
-    distances = ((reps_test[name][:, None, :] - centroids[None]) ** 2).sum(axis=2)
-    abstraction[name] = (similarity, (distances.argmin(axis=1) == t_test).mean())
-print(f"{'':<10}{'similarity to shifted copy':>28}{'nearest class average':>24}")
-for name, (similarity, accuracy) in abstraction.items():
-    print(f"{name:<10}{similarity:>28.2f}{accuracy:>24.1%}")
-if not QUICK:
-    assert abstraction["layer 2"][0] > abstraction["layer 1"][0] > abstraction["pixels"][0]
-    assert abstraction["layer 2"][1] > abstraction["pixels"][1]
+def to_7x7(maps):
+    """Average-pool maps (N, C, H, W) with H = W a multiple of 7 down to 7×7; flattened (N, C*49)."""
+    k = maps.shape[2] // 7
+    return Pooling(k, k, stride=k, mode="average").forward(maps).reshape(len(maps), -1)
+
+
+shifted_test = random_shift(x_test, 2, np.random.default_rng(1))
+pixels_28 = np.median(cosine(x_test.reshape(len(x_test), -1), shifted_test.reshape(len(x_test), -1)))
+pixels_7 = np.median(cosine(to_7x7(x_test), to_7x7(shifted_test)))
+say(f"Median similarity of a digit and its shifted copy: **{pixels_28:.2f}** for the 28×28 pixels, "
+    f"**{pixels_7:.2f}** for the same pixels averaged to 7×7, with no network at all.")
+assert pixels_7 > pixels_28
 
 # %% [markdown]
-# Each layer moves the representation further from the exact pixels: a shifted digit
-# looks more and more like the original. Layer 1 (edges) barely helps the
-# nearest-class-average rule; layer 2 (combinations of edges) does: its features group
-# digits of the same class better than pixels do. The last layers of the network finish
-# the job: from layer 2's features, the two Affine layers reach the test accuracy above.
+# So comparing pixels at 28×28 with layer 2 at 7×7 would credit the network with what
+# the coarser grid does. The fair test compares every representation **at the same 7×7
+# resolution**: the pixels averaged over 4×4 blocks, layer 1's pooled 14×14 maps averaged
+# over 2×2 blocks, layer 2's pooled maps as they are. And it compares the trained network
+# with the same network before training (its initial weights, `make_deep(0)`): what the
+# architecture gives without learning. The ± is the spread of each number over 200
+# bootstrap resamples of the test digits (one trained network, seed 0).
+
+# %%
+def representations(net, x):
+    """Pixels, layer-1 and layer-2 maps (after pooling) of images x, all at 7×7: {name: (N, D)}."""
+    out = dict(layer_outputs(net, x))
+    return {"pixels": to_7x7(x), "layer 1": to_7x7(out["Pooling1"]), "layer 2": to_7x7(out["Pooling2"])}
+
+
+def abstraction_tests(net):
+    """Per test digit: similarity to its shifted copy, and whether the nearest class average is right."""
+    test, moved, train = representations(net, x_test), representations(net, shifted_test), representations(net, x_train)
+    result = {}
+    for name in test:
+        centroids = np.stack([train[name][t_train == k].mean(axis=0) for k in range(10)])
+        distances = ((test[name][:, None, :] - centroids[None]) ** 2).sum(axis=2)
+        result[name] = (cosine(test[name], moved[name]), distances.argmin(axis=1) == t_test)
+    return result
+
+
+resample = np.random.default_rng(2).integers(0, len(x_test), size=(200, len(x_test)))
+scores = {}   # (network, representation) -> (similarity over the resamples, accuracy over the resamples)
+for network_name, net in [("trained", deep), ("untrained", make_deep(0))]:
+    for name, (similarity, correct) in abstraction_tests(net).items():
+        scores[network_name, name] = (np.median(similarity[resample], axis=1), correct[resample].mean(axis=1))
+print(f"{'at 7×7':<22}{'similarity to shifted copy':>28}{'nearest class average':>24}")
+for (network_name, name), (similarity, accuracy) in scores.items():
+    print(f"{network_name + ', ' + name:<22}{show(similarity, digits=3):>28}{show(accuracy, percent=True):>24}")
+assert {representations(deep, x_test[:2])[name].shape[1] for name in ("pixels", "layer 1", "layer 2")} \
+    == {49, 16 * 49, 32 * 49}
+
+# %%
+def versus(a, b):
+    """'higher than', 'lower than' or 'within the spread of' (beyond the two spreads only)."""
+    return {"better than": "higher than", "worse than": "lower than"}.get(compare(a, b), "within the spread of")
+
+
+sim = {key: value[0] for key, value in scores.items()}
+acc = {key: value[1] for key, value in scores.items()}
+T, U = "trained", "untrained"
+say(f"At equal resolution, after training: layer 2's similarity to the shifted copy is "
+    f"**{versus(sim[T, 'layer 2'], sim[T, 'pixels'])}** the pixels' and {versus(sim[T, 'layer 2'], sim[T, 'layer 1'])} "
+    f"layer 1's; its nearest-class-average accuracy is **{versus(acc[T, 'layer 2'], acc[T, 'pixels'])}** the "
+    f"pixels' ({show(acc[T, 'layer 2'], percent=True)} against {show(acc[T, 'pixels'], percent=True)}) and "
+    f"{versus(acc[T, 'layer 2'], acc[T, 'layer 1'])} layer 1's. Before training, layer 2's accuracy is "
+    f"{show(acc[U, 'layer 2'], percent=True)}: the trained layer 2's accuracy is "
+    f"{versus(acc[T, 'layer 2'], acc[U, 'layer 2'])} the untrained one's, and its similarity "
+    f"{versus(sim[T, 'layer 2'], sim[U, 'layer 2'])} the untrained one's.")
+more_abstract = all(versus(m[T, "layer 2"], m[T, "pixels"]) == "higher than" for m in (sim, acc))
+learned = versus(acc[T, "layer 2"], acc[U, "layer 2"]) == "higher than"
+if more_abstract and learned:
+    say("So the claim survives the fair test: at the same resolution, layer 2's features are both less sensitive "
+        "to shifts and closer to the classes than the pixels, and the grouping by class is learned, not given by "
+        "the architecture.")
+elif more_abstract:
+    say("At the same resolution layer 2 beats the pixels on both tests, but the untrained network does about as "
+        "well: here the architecture (convolution, ReLU, pooling), not the learning, makes it so.")
+else:
+    say("At the same resolution, layer 2 does not beat the pixels on both tests: what the first comparison "
+        "suggested came, at least in part, from pooling's coarser grid. This run cannot say that layer 2 is "
+        "more abstract.")
 
 # %% [markdown]
 # ## Exercises
@@ -457,7 +571,8 @@ assert check_function(solution_normalize_each, cases_normalize)
 # ### Exercise 2: a horizontal-edge filter by hand
 # Design a 3×3 filter (a NumPy array of shape (3, 3)) that
 # - gives 0 on a flat image (any constant gray),
-# - responds strongly to a horizontal edge (dark above, light below),
+# - responds strongly to a horizontal edge (dark above, light below), with a **positive**
+#   response (the same edge upside down, light above, would give a negative one),
 # - and responds at least 10 times less to a vertical edge.
 
 # %%
@@ -476,6 +591,9 @@ claims_horizontal = [
     ("it gives 0 on a flat gray image", lambda w: np.allclose(
         Convolution(np.asarray(w, dtype=np.float64)[None, None], np.zeros(1)).forward(flat[None, None]), 0)),
     ("it responds to a horizontal edge", lambda w: edge_strength(w, horizontal_edge) > 0.1),
+    ("its response to dark above, light below is positive (not an upside-down filter)",
+     lambda w: Convolution(np.asarray(w, dtype=np.float64)[None, None], np.zeros(1))
+     .forward(horizontal_edge[None, None].astype(np.float64)).sum() > 0),
     ("it responds at least 10 times less to a vertical edge",
      lambda w: edge_strength(w, vertical_edge) * 10 <= edge_strength(w, horizontal_edge)),
 ]
@@ -491,6 +609,9 @@ solution_horizontal_filter = np.array([[-1.0, -2.0, -1.0],
 
 # %%
 assert check_claims("horizontal-edge filter", solution_horizontal_filter, claims_horizontal)
+# wrong answers of the right type are rejected: upside down, turned by 90°, not summing to 0
+for wrong in [solution_horizontal_filter[::-1], solution_horizontal_filter.T, np.abs(solution_horizontal_filter)]:
+    assert not check_claims("horizontal-edge filter", wrong, claims_horizontal)
 
 # %% [markdown]
 # ### Exercise 3: how far does a layer-2 unit see?
@@ -537,22 +658,23 @@ solution_receptive_field_width = rf
 assert check("receptive field of a layer-2 unit (pixels)", solution_receptive_field_width, measured_receptive_field())
 
 # %% [markdown]
-# A layer-1 unit sees 3×3 pixels, a layer-2 unit 8×8: over a third of the digit's
-# 20×20 box. That is why layer 2 can respond to corners and loops, not only to edges.
+# A layer-1 unit sees 3×3 pixels, a layer-2 unit 8×8: 8 of the 20 pixels that an MNIST
+# digit's box spans in each direction. That is why layer 2 can respond to corners and loops, not only to edges.
 
 # %% [markdown]
 # ## Summary
 # - Drawn with each filter normalized on its own, random filters are noise; trained
-#   ones are smooth (neighbouring weights correlate: about 0 before, 0.7–0.8 after)
+#   ones are smooth (neighbouring weights correlate: about 0 before, clearly after; section 1)
 #   and look like edge and blob detectors. Most of that appears in the first epochs.
 # - A feature map is the image seen through one filter; ReLU keeps the positive
 #   responses, pooling halves the size.
 # - Some learned filters respond to vertical edges, others to horizontal ones, as in
 #   the book's figure 7-25, also on a photograph they never saw.
-# - 3×3 filters learn simple gradients, 7×7 filters longer strokes; in 8 epochs the
-#   larger filters learned a little more.
-# - Deeper layers see larger regions and represent digits more abstractly: less
-#   sensitive to shifts, closer to the classes.
+# - 3×3 filters learn simple gradients, 7×7 filters longer strokes; one run per size
+#   does not say which size is more accurate.
+# - Deeper layers see larger regions. Whether they represent digits more abstractly
+#   must be tested at equal resolution, since pooling's coarser grid alone makes a shifted
+#   digit look more like the original; section 7 says what this run shows.
 # - The learned-filter explorer shows any filter, at any epoch, on any image; it opens
 #   from shipped snapshots (`cnnlib/course/pretrained/`) and takes your own run with
 #   `explorer.add_run(name, trainer.snapshots)`.

@@ -117,3 +117,23 @@ def test_verdict_shows_nothing_more_in_jupyter():
     verdict = Verdict(False, "✗ not yet")
     assert verdict._ipython_display_() is None and not verdict
     assert repr(verdict) == "Verdict(ok=False, message='✗ not yet')"
+
+
+def test_same_type_rejects_a_float_for_an_int(capsys):
+    def true_division(H, FH, P, S):
+        return (H + 2 * P - FH) / S + 1
+
+    def floor_division(H, FH, P, S):
+        return (H + 2 * P - FH) // S + 1
+
+    cases = [((4, 3, 1, 1), 4), ((7, 3, 0, 2), 3)]
+    assert check_function(true_division, cases)  # without same_type, 4.0 passes for 4
+    capsys.readouterr()
+    assert not check_function(true_division, cases, same_type=True)
+    assert "expected an int, got float 4.0" in capsys.readouterr().out
+    assert check_function(floor_division, cases, same_type=True)
+    assert check_function(lambda *a: np.int64(floor_division(*a)), cases, same_type=True)
+    assert not check("size", True, 1, same_type=True)
+    assert not check("shape", (8, 20.0), (8, 20), same_type=True)
+    assert check("shape", (8, 20), (8, 20), same_type=True)
+    assert not check("size", 5, 4, same_type=True)  # the right type, the wrong value

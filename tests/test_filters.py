@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnnlib import SimpleConvNet
-from cnnlib.course.filters import (explorer_images, first_layer_maps, layer_outputs, load_pretrained_history,
+from cnnlib.course.filters import (explorer_images, filter_evolution, first_layer_maps, layer_outputs, load_pretrained_history,
                                    load_pretrained_snapshots, load_snapshots, normalize_filters)
 from cnnlib.course.make_snapshots import train_snapshots
 from cnnlib.io import save_npz
@@ -114,3 +114,21 @@ def test_shipped_snapshots_match_what_the_library_trains(tmp_path, monkeypatch):
     np.testing.assert_allclose(ours[1]["b1"], shipped[1]["b1"], rtol=0, atol=1e-5)
     history = json.loads(history_path.read_text())
     assert history["loss"] == pytest.approx(load_pretrained_history()["loss"][:40], abs=1e-4)
+
+
+def test_filter_evolution_draws_epochs_by_filters():
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    snapshots = {e: {"W1": rng.standard_normal((6, 1, 3, 3))} for e in range(4)}
+    fig = filter_evolution(snapshots, [4, 1], epochs=[0, 3])
+    axes = fig.axes
+    assert len(axes) == 4
+    assert [ax.get_title() for ax in axes[:2]] == ["filter 4", "filter 1"]
+    assert [axes[0].get_ylabel(), axes[2].get_ylabel()] == ["epoch 0", "epoch 3"]
+    # row epoch 3, column filter 1: that filter, normalized on its own
+    np.testing.assert_allclose(axes[3].images[0].get_array(), normalize_filters(snapshots[3]["W1"][1:2])[0, 0])
+    assert len(filter_evolution(snapshots, [0]).axes) == 4  # every epoch by default
+    with pytest.raises(ValueError, match=r"no snapshot for epoch\(s\) \[7\]"):
+        filter_evolution(snapshots, [0], epochs=[0, 7])
+    plt.close("all")

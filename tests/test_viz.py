@@ -143,3 +143,19 @@ def test_plot_output_size_draws_dilated_taps():
     assert "dilation 2" in ax.get_title()
     fig = plot_output_size(5, 5, 3, 3, 0, 1, D=3)
     assert "dilated: spans 7×7" in fig.axes[0].get_title() and len(fig.axes) == 1
+
+
+def legend_texts(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_legends_list_padding_only_when_there_is_some():
+    fig, ax = plt.subplots()
+    draw_padded_grid(ax, size_report(7, 3, 3, 0), size_report(7, 3, 3, 0))
+    assert not any(text.startswith("padding") for text in legend_texts(ax))
+    assert legend_texts(ax)[:2] == ["input", "never seen"]
+    fig, ax = plt.subplots()
+    draw_padded_grid(ax, size_report(7, 3, 1, 0), size_report(7, 3, 1, 1))
+    assert legend_texts(ax)[0] == "padding (P=(0, 1))"
+    assert not any(t.startswith("padding") for t in legend_texts(plot_output_size(5, 5, 9, 3, 0, 1).axes[0]))
+    assert "padding (P=1)" in legend_texts(plot_output_size(5, 5, 9, 3, 1, 1).axes[0])

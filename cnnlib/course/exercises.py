@@ -104,7 +104,23 @@ def _report(name, ok, reason="", why="", hint=""):
     return Verdict(ok, message)
 
 
-def check(name, got, expected, why="", hint="", rtol=1e-6, atol=1e-8):
+def _type_problem(got, expected):
+    """Why ``got`` is not of ``expected``'s kind ("" when it is): a whole number must be an int
+    (a float such as 4.0 is not), a tuple or list must hold the right kinds item by item."""
+    if got is None:
+        return ""
+    if isinstance(expected, (numbers.Integral, np.integer)) and not isinstance(expected, (bool, np.bool_)):
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (numbers.Integral, np.integer)):
+            return f"expected an int, got {type(got).__name__} {_show(got)}"
+    if isinstance(expected, (tuple, list)) and isinstance(got, (tuple, list)):
+        for g, e in zip(got, expected):
+            problem = _type_problem(g, e)
+            if problem:
+                return problem
+    return ""
+
+
+def check(name, got, expected, why="", hint="", rtol=1e-6, atol=1e-8, same_type=False):
     """Check one answer.
 
     Args:
@@ -114,15 +130,17 @@ def check(name, got, expected, why="", hint="", rtol=1e-6, atol=1e-8):
         why: the explanation, printed with the verdict.
         hint: printed only when the answer is not right yet.
         rtol, atol: tolerances for numbers and arrays.
+        same_type: when the exercise asks for an int, also require one (4.0 is then wrong).
 
     Returns:
         a :class:`Verdict`, true if correct (after printing it).
     """
     ok, reason = matches(got, expected, rtol, atol)
-    return _report(name, ok, reason, why, hint)
+    problem = _type_problem(got, expected) if same_type else ""
+    return _report(name, ok and not problem, problem or reason, why, hint)
 
 
-def check_function(fn, cases, name=None, why="", hint="", rtol=1e-6, atol=1e-8):
+def check_function(fn, cases, name=None, why="", hint="", rtol=1e-6, atol=1e-8, same_type=False):
     """Check a function on several inputs; report the first failing one.
 
     Args:
@@ -131,7 +149,7 @@ def check_function(fn, cases, name=None, why="", hint="", rtol=1e-6, atol=1e-8):
             arguments (a single non-tuple value is passed as the only argument).
             Arrays in ``args`` are copied, so ``fn`` may not change the cases.
         name: how to call the function in messages (default: its ``__name__``).
-        why, hint, rtol, atol: as in :func:`check`.
+        why, hint, rtol, atol, same_type: as in :func:`check`.
 
     Returns:
         a :class:`Verdict`, true if every case is right.
@@ -145,6 +163,8 @@ def check_function(fn, cases, name=None, why="", hint="", rtol=1e-6, atol=1e-8):
         except Exception as error:  # noqa: BLE001 -- any error of the student's code is a "not yet"
             return _report(name, False, f"for input ({shown}) it raised {type(error).__name__}: {error}", hint=hint)
         ok, reason = matches(got, expected, rtol, atol)
+        problem = _type_problem(got, expected) if same_type else ""
+        ok, reason = ok and not problem, problem or reason
         if not ok:
             return _report(name, False, f"for input ({shown}) {reason}", hint=hint)
     return _report(name, True, why=why or f"all {len(cases)} cases pass")

@@ -7,6 +7,7 @@ Pure functions (no widgets) used by notebook 06 and the learned-filter explorer 
                                      (keys ``"W1@epoch3"``) -> ``{epoch: {name: array}}``
 - :func:`load_pretrained_snapshots`  the snapshots shipped in ``cnnlib/course/pretrained/``
 - :func:`normalize_filters`          each filter scaled to [0, 1] on its own (the book's figure)
+- :func:`filter_evolution`           a grid of snapshots: rows epochs, columns the same filters
 - :func:`first_layer_maps`           one image through conv -> ReLU -> max pool
 - :func:`layer_outputs`              the output of every layer of a network, for one batch
 - :func:`explorer_images`            the explorer's inputs: ten digits and a photo
@@ -25,7 +26,7 @@ from ..io import load_npz
 from ..layers import Convolution, Pooling, Relu
 
 __all__ = ["load_snapshots", "load_pretrained_snapshots", "load_pretrained_history", "normalize_filters",
-           "first_layer_maps", "layer_outputs", "explorer_images", "PRETRAINED_DIR", "PRETRAINED_SNAPSHOTS"]
+           "filter_evolution", "first_layer_maps", "layer_outputs", "explorer_images", "PRETRAINED_DIR", "PRETRAINED_SNAPSHOTS"]
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 PRETRAINED_SNAPSHOTS = PRETRAINED_DIR / "simpleconvnet_mnist.snapshots.npz"
@@ -84,6 +85,47 @@ def normalize_filters(W):
     low = W.min(axis=(1, 2, 3), keepdims=True)
     spread = W.max(axis=(1, 2, 3), keepdims=True) - low
     return np.where(spread > 0, (W - low) / np.where(spread > 0, spread, 1), 0.5)
+
+
+def filter_evolution(snapshots, filters, epochs=None, name="W1", size=1.25):
+    """Draw how filters change during training: one row per epoch, one column per filter.
+
+    Args:
+        snapshots: ``{epoch: {name: array (FN, 1, FH, FW)}}``, e.g. :func:`load_pretrained_snapshots`
+            or a Trainer's ``snapshots``.
+        filters: the filter indices, the same in every row (column titles "filter k").
+        epochs: the epochs to show, rows top to bottom (default: every snapshot's epoch).
+        name: the parameter to draw.
+        size: inches per cell.
+
+    Each filter is normalized on its own in each epoch (:func:`normalize_filters`), so a
+    row shows the filters' patterns, not their growing size.
+
+    Returns:
+        a new matplotlib Figure (not shown); ``fig.axes`` in row-major order.
+    """
+    import matplotlib.pyplot as plt  # the course's dependency, loaded on use
+
+    filters = [int(k) for k in filters]
+    epochs = list(snapshots) if epochs is None else list(epochs)
+    missing = [e for e in epochs if e not in snapshots]
+    if missing:
+        raise ValueError(f"epochs: no snapshot for epoch(s) {missing}; the snapshots hold {list(snapshots)}")
+    fig, axes = plt.subplots(len(epochs), len(filters), figsize=(size * len(filters), size * 1.05 * len(epochs)),
+                             squeeze=False, layout="constrained")
+    for r, epoch in enumerate(epochs):
+        images = normalize_filters(np.asarray(snapshots[epoch][name])[filters])[:, 0]
+        for c, k in enumerate(filters):
+            ax = axes[r, c]
+            ax.imshow(images[c], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(f"filter {k}", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(f"epoch {epoch}", fontsize=9)
+    fig.suptitle("rows: epochs; columns: the same filters", fontsize=11)
+    return fig
 
 
 def first_layer_maps(W, b, image, stride=1, pad=0, pool=2):

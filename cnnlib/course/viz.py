@@ -145,8 +145,7 @@ def draw_padded_grid(ax, report_h, report_w, position=None):
     _draw_grid(ax, _grid_image(H, W, P, report_h.unseen, report_w.unseen), P)
     _window(ax, 0, 0, FH, FW, P, FIRST_COLOR, "filter, first position", D)
     _window(ax, report_h.last_start, report_w.last_start, FH, FW, P, LAST_COLOR, "filter, last position", D)
-    handles = [Patch(facecolor=GRID_COLORS[0], edgecolor="#888888", label=f"padding (P={_label(P)})"),
-               Patch(facecolor=GRID_COLORS[1], edgecolor="#888888", label="input"),
+    handles = [*_padding_handle(P), Patch(facecolor=GRID_COLORS[1], edgecolor="#888888", label="input"),
                Patch(facecolor=FIRST_COLOR, alpha=0.4, label="filter, first position"),
                Patch(facecolor=LAST_COLOR, alpha=0.4, label="filter, last position")]
     if position is not None:
@@ -155,11 +154,19 @@ def draw_padded_grid(ax, report_h, report_w, position=None):
         handles.append(Patch(facecolor=CURRENT_COLOR, alpha=0.4,
                              label=f"window {position.index} → output ({position.out_row}, {position.out_col})"))
     if report_h.unseen or report_w.unseen:
-        handles.insert(2, Patch(facecolor=GRID_COLORS[2], edgecolor="#888888", label="never seen"))
+        handles.insert(len(_padding_handle(P)) + 1,
+                       Patch(facecolor=GRID_COLORS[2], edgecolor="#888888", label="never seen"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
     dilation = f", dilation {D}" if D > 1 else ""
     ax.set_title(f"{H}×{W} input, pad {_label(P)}, {FH}×{FW} filter, stride {_label(S)}{dilation}", fontsize=10)
     return ax
+
+
+def _padding_handle(P):
+    """The legend entry for padding, or none when there is no padding (P = 0) to see."""
+    if not any(_pairs(P)):
+        return []
+    return [Patch(facecolor=GRID_COLORS[0], edgecolor="#888888", label=f"padding (P={_label(_pairs(P))})")]
 
 
 def _label(pair):
@@ -215,8 +222,7 @@ def plot_output_size(H, W, FH, FW, P, S, D=1, position=0, figsize=(9.6, 4.2)):
     ax.patch.set_hatch("//")  # the area outside the padded input
     ax.patch.set_edgecolor("#bbbbbb")
     _window(ax, 0, 0, FH, FW, (PH, PW), BAD_COLOR, "filter", D)
-    ax.legend(handles=[Patch(facecolor=GRID_COLORS[0], edgecolor="#888888", label=f"padding (P={_label((PH, PW))})"),
-                       Patch(facecolor=GRID_COLORS[1], edgecolor="#888888", label="input"),
+    ax.legend(handles=[*_padding_handle((PH, PW)), Patch(facecolor=GRID_COLORS[1], edgecolor="#888888", label="input"),
                        Patch(facecolor="white", hatch="//", edgecolor="#bbbbbb", label="outside"),
                        Patch(facecolor=BAD_COLOR, alpha=0.4, label="filter")],
               loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
