@@ -43,7 +43,7 @@ import numpy as np
 
 import cnnlib
 from cnnlib import AlexNet, LeNet5, summary
-from cnnlib.course.exercises import check, check_function
+from cnnlib.course.exercises import check, check_function, matches
 from cnnlib.course.report import compare, fastest, say, show
 from cnnlib.data import DataUnavailableError
 from cnnlib.layers import C3_TABLE, LRN, Dropout, Pooling, ScaledTanh
@@ -667,11 +667,26 @@ if cifar is not None:
 # %% [markdown]
 # ## Exercises
 # Each exercise has a cell for your answer, and a check cell that says ✓ or ✗ and why.
-# The reference solutions are in collapsed cells below each check: try first!
+# The reference solutions are in collapsed cells below each check: try first! Counts are
+# checked exactly (`EXACT`), and each check is shown to reject the likely wrong answers.
 #
 # ### Exercise 1: parameters of a convolution
 # Write `conv_params(C, FN, FH, FW)`: the number of parameters of a convolution layer
 # with FN filters of size FH×FW over C input channels, with biases.
+
+# %%
+EXACT = {"rtol": 0, "atol": 0}  # whole numbers: equal, not within a relative tolerance
+
+
+def rejects(wrong_answers, expected):
+    """True when none of ``wrong_answers`` passes the check against ``expected`` (silently: no ✓/✗ line)."""
+    return not any(matches(answer, expected, **EXACT)[0] for answer in wrong_answers)
+
+
+def rejects_functions(wrong_functions, cases):
+    """True when each wrong function fails at least one of ``cases``."""
+    return all(not all(matches(fn(*args), want, **EXACT)[0] for args, want in cases) for fn in wrong_functions)
+
 
 # %%
 def conv_params(C, FN, FH, FW):
@@ -684,7 +699,7 @@ conv_rows = [(r, layer) for r, layer in zip(alexnet_summary.rows + lenet_summary
              if r.name.startswith("Convolution")]
 cases_conv = [(tuple(np.array(layer.params["W"].shape)[[1, 0, 2, 3]].tolist()), r.params) for r, layer in conv_rows]
 cases_conv += [((3, 4, 3, 5), 4 * 3 * 3 * 5 + 4), ((2, 7, 1, 4), 7 * 2 * 1 * 4 + 7)]  # filters that are not square
-check_function(conv_params, cases_conv, why="FN filters of C*FH*FW weights, plus FN biases",
+check_function(conv_params, cases_conv, **EXACT, why="FN filters of C*FH*FW weights, plus FN biases",
                hint="each filter has C*FH*FW weights and one bias")
 
 # %% jupyter={"source_hidden": true} tags=["solution"]
@@ -693,7 +708,10 @@ def solution_conv_params(C, FN, FH, FW):
 
 
 # %%
-assert check_function(solution_conv_params, cases_conv)
+assert check_function(solution_conv_params, cases_conv, **EXACT)
+assert rejects_functions([lambda C, FN, FH, FW: FN * C * FH * FW,          # no biases
+                          lambda C, FN, FH, FW: FN * C * FH * FH + FN,     # square filters assumed
+                          lambda C, FN, FH, FW: FN * C * FH * FW + C], cases_conv)  # a bias per input channel
 
 # %% [markdown]
 # ### Exercise 2: the work of AlexNet's first layer
@@ -705,7 +723,7 @@ assert check_function(solution_conv_params, cases_conv)
 conv1_macs = None  # your answer: a whole number
 
 # %%
-check("multiply-adds of AlexNet's conv1", conv1_macs, alexnet_summary.rows[0].macs,
+check("multiply-adds of AlexNet's conv1", conv1_macs, alexnet_summary.rows[0].macs, **EXACT,
       why="OH = (227 - 11) / 4 + 1 = 55; 96 * 55 * 55 outputs, each a dot product of 3 * 11 * 11 = 363 numbers",
       hint="outputs (FN * OH * OW) times the length of each dot product (C * FH * FW)")
 
@@ -714,7 +732,11 @@ OH = (227 - 11) // 4 + 1
 solution_conv1_macs = 96 * OH * OH * (3 * 11 * 11)
 
 # %%
-assert check("multiply-adds of AlexNet's conv1", solution_conv1_macs, alexnet_summary.rows[0].macs)
+assert check("multiply-adds of AlexNet's conv1", solution_conv1_macs, alexnet_summary.rows[0].macs, **EXACT)
+assert rejects([96 * 55 * 55,                        # the outputs, not their work
+                96 * 54 * 54 * 363,                  # (227 - 11) / 4 without the + 1
+                96 * 55 * 55 * 121,                  # one channel instead of 3
+                96 * 55 * 55 * 363 + 96], alexnet_summary.rows[0].macs)  # the 96 biases added
 
 # %% [markdown]
 # ### Exercise 3: how much do the windows overlap?
@@ -735,7 +757,7 @@ def count_windows(size=55, window=3, stride=2):
     return np.rint(layer.backward(np.full((1, 1, *out[1:]), float(window * window)))[0, 0]).astype(int)
 
 
-check("most windows covering one value", max_windows_per_value, int(count_windows().max()),
+check("most windows covering one value", max_windows_per_value, int(count_windows().max()), **EXACT,
       why="along each axis a value at an even position (not the border) is in 2 windows: 2 x 2 = 4",
       hint="along one axis, windows start at 0, 2, 4, ...; which windows of 3 contain position 4?")
 
@@ -745,7 +767,8 @@ per_axis = max(sum(s <= i < s + 3 for s in starts) for i in range(55))  # 2
 solution_max_windows_per_value = per_axis * per_axis
 
 # %%
-assert check("most windows covering one value", solution_max_windows_per_value, int(count_windows().max()))
+assert check("most windows covering one value", solution_max_windows_per_value, int(count_windows().max()), **EXACT)
+assert rejects([1, 2, 9], int(count_windows().max()))  # no overlap, one axis only, the window's size
 
 # %% [markdown]
 # ### Exercise 4: a training budget
@@ -773,6 +796,10 @@ def solution_training_days(ms_per_image, images, epochs):
 
 # %%
 assert check_function(solution_training_days, cases_days, rtol=1e-6)
+wrong_days = [lambda ms, n, e: ms * n * e / 86_400,           # milliseconds taken for seconds
+              lambda ms, n, e: ms / 1000 * n / 86_400,        # one epoch only
+              lambda ms, n, e: ms / 1000 * n * e / 3_600]     # hours, not days
+assert all(not all(matches(fn(*args), want, rtol=1e-6)[0] for args, want in cases_days) for fn in wrong_days)
 print(f"AlexNet in NumPy here: {solution_training_days(step_s * 1000, 1.2e6, 90):,.0f} days")
 
 # %% [markdown]
@@ -791,7 +818,7 @@ def c3_params(table, FH, FW):
 # %%
 cases_c3 = [((C3_TABLE, 5, 5), 1_516), ((np.ones((16, 6), dtype=int), 5, 5), 2_416),
             ((np.eye(3, dtype=int), 3, 3), 3 * 9 + 3), ((np.array([[1, 0, 1], [0, 0, 1]]), 2, 3), 3 * 6 + 2)]
-check_function(c3_params, cases_c3, why="one FH*FW slice per connected (f, c) pair: table.sum() * FH * FW, "
+check_function(c3_params, cases_c3, **EXACT, why="one FH*FW slice per connected (f, c) pair: table.sum() * FH * FW, "
                "plus FN = table.shape[0] biases; C3: 60 * 25 + 16 = 1,516",
                hint="count the 1s of the table; the biases are one per output map, that is one per row")
 
@@ -802,7 +829,11 @@ def solution_c3_params(table, FH, FW):
 
 
 # %%
-assert check_function(solution_c3_params, cases_c3)
+assert check_function(solution_c3_params, cases_c3, **EXACT)
+assert rejects_functions([lambda table, FH, FW: np.size(table) * FH * FW + np.shape(table)[0],       # every pair
+                          lambda table, FH, FW: int(np.sum(table)) * FH * FW,                        # no biases
+                          lambda table, FH, FW: int(np.sum(table)) * FH * FW + np.shape(table)[1]],  # a bias per input
+                         cases_c3)
 
 # %% [markdown]
 # ## Summary
