@@ -129,7 +129,8 @@ class SparseConvolution(Layer):
         return int(self.table.sum()) * FH * FW + self.params["b"].size
 
     def macs(self, input_shape):
-        """Each output value is a dot product over the connected channels' windows only."""
+        """Each output value is a dot product over the connected channels' windows only (what
+        the network needs; this layer computes the full convolution, zeros included)."""
         FN, OH, OW = self.output_shape(input_shape)
         FH, FW = self.params["W"].shape[2:]
         return OH * OW * int(self.table.sum()) * FH * FW
