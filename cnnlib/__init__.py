@@ -15,7 +15,8 @@ The house, from the inside out (each ring imports only the rings inside it):
 - ``im2col.py``     im2col / col2im: convolution as one matrix product
 - ``layers/``       Convolution, Pooling, Affine, Flatten, Relu, Sigmoid, Tanh, Dropout,
                     BatchNormalization, LRN, SoftmaxWithLoss (forward / backward); blocks
-                    made of layers: Residual, Concat, GlobalAvgPool
+                    made of layers: Residual, Concat, GlobalAvgPool; the paper's LeNet-5
+                    layers: Subsampling, SparseConvolution, ScaledTanh
 - ``reference.py``  the readable versions the fast layers equal: the book's im2col,
                     Convolution and Pooling, and plain loops, one window at a time
 - ``init.py``       initial weights: the book's fixed std, He, Xavier

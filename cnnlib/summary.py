@@ -14,6 +14,8 @@ Pooling, activations and normalization cost a few operations per value, which th
 leave out (0), as papers usually do. A block made of layers (a residual block, an
 Inception module: :mod:`cnnlib.layers.blocks`) is one row: its inner layers' parameters
 and multiply-adds, and as memory every inner output it keeps (``activation_values``).
+A layer whose weights include fixed zeros (LeNet-5's C3, a
+:class:`~cnnlib.layers.SparseConvolution`) counts its trainable numbers (``param_count()``).
 """
 
 from dataclasses import dataclass
@@ -93,7 +95,8 @@ def summary(model, input_shape):
         counts[kind] = counts.get(kind, 0) + 1
         # a block keeps its inner layers' outputs too, and says how many values that is
         values = layer.activation_values(shape) if hasattr(layer, "activation_values") else int(np.prod(out))
-        rows.append(LayerSummary(f"{kind}{counts[kind]}", tuple(out), sum(p.size for p in layer.params.values()),
-                                 layer.macs(shape), values * itemsize))
+        # a layer with fixed zeros among its weights (SparseConvolution) counts only the trainable ones
+        params = layer.param_count() if hasattr(layer, "param_count") else sum(p.size for p in layer.params.values())
+        rows.append(LayerSummary(f"{kind}{counts[kind]}", tuple(out), params, layer.macs(shape), values * itemsize))
         shape = out
     return Summary(tuple(input_shape), tuple(rows))

@@ -116,3 +116,21 @@ def test_models_save_and_load(tmp_path):
     assert np.array_equal(a.predict(x), b.predict(x))
     with pytest.raises(ValueError, match=r"holds the weights of LeNet5\(variant='modern'.*but this network is SimpleConvNet\("):
         SimpleConvNet().load_params(tmp_path / "lenet.npz")
+
+
+def test_paper_alexnet_is_the_two_gpu_split_as_groups():
+    from cnnlib import summary
+
+    s = summary(AlexNet("paper"), (3, 227, 227))
+    assert s.total_params == 60_965_224  # "60 million parameters" (the paper)
+    convs = [layer for layer in AlexNet("paper").layers if isinstance(layer, Convolution)]
+    assert [c.groups for c in convs] == [1, 2, 1, 2, 2]
+    # conv1 105.4 M + conv2 223.9 M + conv3 149.5 M + conv4 112.1 M + conv5 74.8 M + fc 58.6 M
+    assert s.total_macs == 724_406_816
+
+
+def test_lenet5_paper_variant_in_the_models_registry():
+    from cnnlib.models import MODELS
+
+    net = MODELS["lenet5-paper"](rng=0)
+    assert net.config["variant"] == "paper" and net.predict(images(2)).shape == (2, 10)

@@ -16,6 +16,9 @@ SoftmaxWithLoss()         scores (N, K), labels -> scalar loss        loss.py
 Residual(body, shortcut)  x -> F(x) + shortcut(x)                     blocks.py
 Concat(branches)          x -> branches' outputs stacked on C         blocks.py
 GlobalAvgPool()           (N, C, H, W) -> (N, C)                      blocks.py
+Subsampling(W, b)         (N, C, H, W) -> (N, C, H/2, W/2)            lenet.py
+SparseConvolution(...)    (N, C, H, W) -> (N, FN, OH, OW)             lenet.py
+ScaledTanh()              any -> same                                 lenet.py
 ========================  ==========================================  =====================
 """
 
@@ -24,10 +27,11 @@ from .base import Layer
 from .blocks import Concat, GlobalAvgPool, Residual
 from .conv import Convolution
 from .dense import Affine, Dropout, Flatten
+from .lenet import C3_TABLE, ScaledTanh, SparseConvolution, Subsampling
 from .loss import SoftmaxWithLoss, cross_entropy_error, softmax
 from .norm import LRN, BatchNormalization
 from .pooling import Pooling
 
 __all__ = ["Layer", "Convolution", "Pooling", "Affine", "Flatten", "Dropout", "Relu", "Sigmoid", "Tanh",
            "BatchNormalization", "LRN", "SoftmaxWithLoss", "softmax", "cross_entropy_error", "Residual", "Concat",
-           "GlobalAvgPool"]
+           "GlobalAvgPool", "Subsampling", "SparseConvolution", "ScaledTanh", "C3_TABLE"]

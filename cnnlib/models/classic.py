@@ -13,7 +13,8 @@ refuses weights of another model or configuration even when the shapes match.
 import numpy as np
 
 from ..init import init_weights
-from ..layers import LRN, Affine, Convolution, Dropout, Flatten, Pooling, Relu, Sigmoid, Tanh
+from ..layers import (C3_TABLE, LRN, Affine, Convolution, Dropout, Flatten, Pooling, Relu, ScaledTanh, Sigmoid,
+                      SparseConvolution, Subsampling, Tanh)
 from ..network import Sequential
 
 __all__ = ["SimpleConvNet", "LeNet5", "AlexNet", "MODELS"]
@@ -37,10 +38,10 @@ class _Builder:
     def _weights(self, shape, fan_in):
         return init_weights(shape, self.weight_init_std, self.rng, self.dtype, fan_in)
 
-    def conv(self, filter_num, filter_size, stride=1, pad=0, strict=True):
-        C = self.shape[0]
+    def conv(self, filter_num, filter_size, stride=1, pad=0, strict=True, groups=1):
+        C = self.shape[0] // groups  # the channels one filter sees
         W = self._weights((filter_num, C, filter_size, filter_size), C * filter_size * filter_size)
-        return self.add(Convolution(W, np.zeros(filter_num, self.dtype), stride, pad, strict))
+        return self.add(Convolution(W, np.zeros(filter_num, self.dtype), stride, pad, strict, groups=groups))
 
     def affine(self, size):
         D = int(np.prod(self.shape))
@@ -93,34 +94,71 @@ class SimpleConvNet(Sequential):
 
 
 class LeNet5(Sequential):
-    """LeNet-5 (LeCun et al., 1998) for 28x28 digits.
+    """LeNet-5 (LeCun et al., 1998) for 28x28 digits, padded to the paper's 32x32 by the
+    first convolution (``pad=2``): C1 6@5x5 - S2 - C3 16@5x5 - S4 - C5 120 - F6 84 - output 10.
 
-    ``variant="classic"``: 28x28 inputs padded to 32x32 (``pad=2`` on the first
-    convolution), tanh (or ``activation="sigmoid"``), average pooling ("subsampling"):
-    C1 6@5x5 - S2 - C3 16@5x5 - S4 - C5 120 - F6 84 - output 10. Unlike the paper,
-    C3 connects to all six S2 maps and the output is a softmax instead of RBF units.
+    ``variant="paper"``: the paper's layers (:mod:`cnnlib.layers.lenet`): S2 and S4 are
+    trainable subsampling (a coefficient and a bias per map), C3 follows the sparse
+    connection table (Table I: 1,516 parameters), C5 is a 5x5 convolution, every
+    activation is the scaled tanh 1.7159 tanh(2x/3), and the weights start uniform in
+    +-2.4 / fan-in, as in the paper: 60,000 parameters before the output. The output
+    layer is an Affine + softmax, not the paper's 10 RBF units (nor its loss).
 
-    ``variant="modern"``: the same shapes with ReLU and max pooling, He initialization.
+    ``variant="classic"``: the form most courses call LeNet-5: tanh (or
+    ``activation="sigmoid"``), parameter-free average pooling, C3 connected to all six
+    S2 maps, Xavier initialization (61,706 parameters).
+
+    ``variant="modern"``: the classic shapes with ReLU and max pooling, He initialization.
     """
 
     def __init__(self, variant="classic", input_dim=(1, 28, 28), output_size=10, activation=None,
                  rng=0, dtype=np.float32):
-        if variant not in ("classic", "modern"):
-            raise ValueError(f"variant must be 'classic' or 'modern', got {variant!r}")
+        if variant not in ("paper", "classic", "modern"):
+            raise ValueError(f"variant must be 'paper', 'classic' or 'modern', got {variant!r}")
+        if variant == "paper":
+            if activation not in (None, "scaled_tanh"):
+                raise ValueError(f"the paper's LeNet-5 uses activation='scaled_tanh', got {activation!r}")
+            activation = "scaled_tanh"
         activation = activation or ("tanh" if variant == "classic" else "relu")
-        act = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": Relu}.get(activation)
-        if act is None:
+        act = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": Relu, "scaled_tanh": ScaledTanh}.get(activation)
+        if act is None or (act is ScaledTanh and variant != "paper"):
             raise ValueError(f"activation must be 'tanh', 'sigmoid' or 'relu', got {activation!r}")
-        pool_mode = "average" if variant == "classic" else "max"
         self.variant, self.activation = variant, activation
         self.config = {"variant": variant, "activation": activation, "input_dim": list(input_dim),
                        "output_size": output_size}
+        if variant == "paper":
+            super().__init__(_paper_lenet5(input_dim, output_size, rng, dtype))
+            return
+        pool_mode = "average" if variant == "classic" else "max"
         b = _Builder(input_dim, rng, dtype, "xavier" if act is not Relu else "he")
         b.conv(6, 5, pad=2).add(act()).pool(2, 2, pool_mode)      # C1, S2: 32 -> 28 -> 14
         b.conv(16, 5).add(act()).pool(2, 2, pool_mode)            # C3, S4: 14 -> 10 -> 5
         b.add(Flatten()).affine(120).add(act())                   # C5: a 5x5 conv on 5x5 maps = affine
         b.affine(84).add(act()).affine(output_size)               # F6, output
         super().__init__(b.layers)
+
+
+def _paper_lenet5(input_dim, output_size, rng, dtype):
+    """The layers of the paper's LeNet-5; weights uniform in +-2.4 / fan-in (the paper's
+    section II-B), biases 0 (the paper does not say)."""
+    b = _Builder(input_dim, rng, dtype, None)
+
+    def uniform(shape, fan_in):  # fan_in: a number, or one per filter (FN, 1, 1, 1)
+        return (b.rng.uniform(-1.0, 1.0, shape) * (2.4 / np.asarray(fan_in))).astype(b.dtype)
+
+    def zeros(n):
+        return np.zeros(n, b.dtype)
+
+    C = b.shape[0]
+    b.add(Convolution(uniform((6, C, 5, 5), C * 25), zeros(6), pad=2)).add(ScaledTanh())    # C1: 32 -> 28
+    b.add(Subsampling(uniform(6, 4), zeros(6))).add(ScaledTanh())                            # S2: 28 -> 14
+    fan_in = C3_TABLE.sum(axis=1)[:, None, None, None] * 25                                  # 75, 100 or 150
+    b.add(SparseConvolution(uniform((16, 6, 5, 5), fan_in), zeros(16), C3_TABLE)).add(ScaledTanh())  # C3: 14 -> 10
+    b.add(Subsampling(uniform(16, 4), zeros(16))).add(ScaledTanh())                          # S4: 10 -> 5
+    b.add(Convolution(uniform((120, 16, 5, 5), 400), zeros(120))).add(ScaledTanh())           # C5: 5 -> 1
+    b.add(Flatten()).add(Affine(uniform((120, 84), 120), zeros(84))).add(ScaledTanh())       # F6
+    b.add(Affine(uniform((84, output_size), 84), zeros(output_size)))  # the paper: 10 RBF units
+    return b.layers
 
 
 class AlexNet(Sequential):
@@ -133,6 +171,11 @@ class AlexNet(Sequential):
     conv2, conv4 and conv5 across two GPUs (each half sees half the channels); this is
     the single-device version, so it has 62,378,344 parameters instead of about 61 million.
 
+    ``variant="paper"``: the same layers with the paper's two-GPU split written as grouped
+    convolutions (``groups=2`` for conv2, conv4 and conv5: each filter sees the 48, 192
+    or 192 channels of its own GPU's half): 60,965,224 parameters, about 0.72 billion
+    multiply-adds per image (the single-device version: 1.14 billion).
+
     ``variant="small"``: the same ideas scaled down to 28x28 or 32x32 images (e.g. MNIST,
     CIFAR-10): five 3x3/5x5 convolutions with ReLU, LRN, overlapping pooling, dropout.
     ``width`` scales the number of filters of the small variant.
@@ -140,18 +183,19 @@ class AlexNet(Sequential):
 
     def __init__(self, variant="full", input_dim=None, output_size=None, dropout=0.5, width=1.0,
                  rng=0, dtype=np.float32):
-        if variant not in ("full", "small"):
-            raise ValueError(f"variant must be 'full' or 'small', got {variant!r}")
+        if variant not in ("full", "paper", "small"):
+            raise ValueError(f"variant must be 'full', 'paper' or 'small', got {variant!r}")
         self.variant = variant
-        full = variant == "full"
+        full = variant in ("full", "paper")
         self.config = {"variant": variant, "input_dim": list(input_dim or ((3, 227, 227) if full else (1, 28, 28))),
                        "output_size": output_size or (1000 if full else 10), **({} if full else {"width": width})}
         if full:
+            g = 2 if variant == "paper" else 1  # the two GPUs' halves
             b = _Builder(input_dim or (3, 227, 227), rng, dtype, "he")
             b.conv(96, 11, stride=4).add(Relu()).add(LRN()).pool(3, 2)
-            b.conv(256, 5, pad=2).add(Relu()).add(LRN()).pool(3, 2)
-            b.conv(384, 3, pad=1).add(Relu()).conv(384, 3, pad=1).add(Relu())
-            b.conv(256, 3, pad=1).add(Relu()).pool(3, 2)
+            b.conv(256, 5, pad=2, groups=g).add(Relu()).add(LRN()).pool(3, 2)
+            b.conv(384, 3, pad=1).add(Relu()).conv(384, 3, pad=1, groups=g).add(Relu())
+            b.conv(256, 3, pad=1, groups=g).add(Relu()).pool(3, 2)
             b.add(Flatten()).dropout(dropout).affine(4096).add(Relu())
             b.dropout(dropout).affine(4096).add(Relu()).affine(output_size or 1000)
         else:
@@ -171,5 +215,6 @@ MODELS = {
     "simpleconvnet": lambda **kw: SimpleConvNet(**kw),
     "lenet5": lambda **kw: LeNet5("modern", **kw),
     "lenet5-classic": lambda **kw: LeNet5("classic", **kw),
+    "lenet5-paper": lambda **kw: LeNet5("paper", **kw),
     "alexnet-small": lambda **kw: AlexNet("small", **kw),
 }
