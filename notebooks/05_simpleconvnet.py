@@ -177,10 +177,11 @@ print(f"step 1 moves every weight by {np.abs(steps[0]).min():.6f} to {np.abs(ste
 # batch of 100 in that order, the loss and the gradients (`loss_and_gradient`: the
 # forward pass, then backpropagation; the book calls `gradient`), then Adam's update;
 # at the end of the epoch, the accuracy on the whole training and test sets. Here is one
-# epoch on 500 digits written by hand, against `Trainer` with the same seed:
+# epoch on 500 digits written by hand, against `Trainer` with the same seed (tested on 200
+# digits, to be quick):
 
 # %%
-x_few, t_few = x_train[:500], t_train[:500]
+x_few, t_few, x_check, t_check = x_train[:500], t_train[:500], x_test[:200], t_test[:200]
 net_hand, net_trainer = SimpleConvNet(rng=0), SimpleConvNet(rng=0)  # the same initial weights
 adam, rng, losses = Adam(lr=0.001), np.random.default_rng(0), []
 order = rng.permutation(len(x_few))  # Trainer(seed=0) draws the same order
@@ -189,8 +190,8 @@ for i in range(0, len(order), 100):
     loss, grads = net_hand.loss_and_gradient(x_few[batch], t_few[batch])
     adam.update(net_hand.params, grads)
     losses.append(loss)
-hand_acc = net_hand.accuracy(x_test, t_test)
-few_history = Trainer(net_trainer, x_few, t_few, x_test, t_test, lr=0.001, epochs=1, batch_size=100, seed=0,
+hand_acc = net_hand.accuracy(x_check, t_check)
+few_history = Trainer(net_trainer, x_few, t_few, x_check, t_check, lr=0.001, epochs=1, batch_size=100, seed=0,
                       progress=False).train()
 assert losses == few_history["loss"] and hand_acc == few_history["test_acc"][0]
 assert all(np.array_equal(net_hand.params[k], net_trainer.params[k]) for k in net_hand.params)
@@ -223,9 +224,9 @@ assert test_acc > (0.8 if QUICK else 0.95)
 # %% [markdown]
 # With the full MNIST (60,000 training digits) the book reports 98.94% after 20 epochs.
 # Here the network sees the 4,000 digits that ship with the course, 15 times fewer
-# examples; the accuracy above is what they buy (the cell asserts more than 95%). The gap between the training and the test accuracy on the
-# curves is **overfitting**: the network starts to learn its 4,000 training digits by
-# heart.
+# examples; the accuracy above is what they buy (the cell asserts more than 95%). The
+# gap between the training and the test accuracy on the curves is **overfitting**: the
+# network starts to learn its 4,000 training digits by heart.
 
 # %%
 print(f"last epoch: train accuracy {history['train_acc'][-1]:.2%}, test accuracy {history['test_acc'][-1]:.2%}")
@@ -315,13 +316,14 @@ print("the reloaded network gives the same 1,000 answers")
 # $t$, the epoch reached, the history, and the state of the random generator that
 # shuffles the batches. `Trainer.save_checkpoint` writes all of them to one `.npz`;
 # `load_checkpoint` puts them back into a new trainer. The test: 2 epochs, a checkpoint,
-# 1 more epoch in a fresh network and trainer, against 3 epochs in one go (500 digits,
-# with random shifts, so that the random state matters too):
+# 1 more epoch in a fresh network and trainer, against 3 epochs in one go (on 200 digits,
+# 2 batches an epoch, to be quick; with random shifts, so that the random state matters
+# too):
 
 # %%
 def small_run(epochs, seed_net=0):
-    return Trainer(SimpleConvNet(rng=seed_net), x_few, t_few, x_test, t_test, lr=0.001, epochs=epochs,
-                   seed=0, augment_shift=2, progress=False)
+    return Trainer(SimpleConvNet(rng=seed_net), x_few[:200], t_few[:200], x_check, t_check, lr=0.001,
+                   epochs=epochs, seed=0, augment_shift=2, progress=False)
 
 
 straight = small_run(3)
@@ -446,7 +448,7 @@ outcome = {
                             "networks apart, and the single runs above are one sample each, not a conclusion.",
     "worse than": "The MLP is ahead by more than the spreads: at this budget the structure does not pay.",
 }[cnn_vs_mlp]
-say(f"Over {len(SEEDS)} seeds ({N_SWEEP:,} training digits, {SWEEP_EPOCHS} epochs each), the test accuracy "
+say(f"Over {len(SEEDS)} seeds ({N_SWEEP:,} training digits, {SWEEP_EPOCHS} epoch{'s' * (SWEEP_EPOCHS > 1)} each), the test accuracy "
     f"is {show(sweep['CNN'], percent=True)} for the CNN and {show(sweep['MLP'], percent=True)} for the MLP "
     f"(mean ± spread): the CNN is **{cnn_vs_mlp}** the MLP. {outcome}")
 if not QUICK:
@@ -730,15 +732,16 @@ bn_gaps = {lr: 100 * np.subtract(bn_runs[lr, 0.9][1]["test_acc"], bn_runs[lr, No
 bn_worst = {lr: int(np.argmax(gaps)) for lr, gaps in bn_gaps.items()}
 ema_is_ref = all(abs(ema - ref) <= 0.002 for _, ema, ref in bn_table.values())  # within 2 test digits
 cum_short = all(cum < ref for cum, _, ref in bn_table.values())
-say(f"After {BN_EPOCHS} epochs: " + "; ".join(
+say(f"After {BN_EPOCHS} epoch{'s' * (BN_EPOCHS > 1)}: " + "; ".join(
         f"at `lr={lr}` the cumulative average scores {cum:.1%}, the EMA {ema:.1%}, the batch statistics {ref:.1%}"
         for lr, (cum, ema, ref) in bn_table.items()) + ". "
     + ("The EMA matches the batch-statistics reference (within 2 test digits)" if ema_is_ref else
        "The EMA does not quite match the batch-statistics reference")
     + ("; the cumulative average falls short of it at both learning rates: it loses accuracy that the weights "
        "have. " if cum_short else ". ")
-    + "Along the way, the largest gap (EMA minus cumulative) was " + " and ".join(
-        f"{bn_gaps[lr][bn_worst[lr]]:.1f} points after epoch {bn_worst[lr] + 1} at `lr={lr}`" for lr in bn_gaps) + ".")
+    + "Along the way, the largest gap (EMA minus cumulative) was "
+    + " and ".join(f"{bn_gaps[lr][bn_worst[lr]]:.1f} points after epoch {bn_worst[lr] + 1} at `lr={lr}`"
+                   for lr in bn_gaps) + ".")
 if not QUICK:
     assert bn_table[0.01][1] > bn_table[0.01][0] + 0.01  # the EMA ahead by more than 10 test digits at lr=0.01
 
@@ -977,7 +980,8 @@ def leaves_its_input(fn):
     return wrapped
 
 
-check_function(leaves_its_input(shift), cases_shift, why="the library's random_shift does the same with random (dy, dx) per image",
+check_function(leaves_its_input(shift), cases_shift,
+               why="the library's random_shift does the same with random (dy, dx) per image",
                hint="start from np.zeros_like(image) and copy the overlapping rectangle with slices")
 
 # %% jupyter={"source_hidden": true} tags=["solution"]
@@ -1025,17 +1029,18 @@ print("conv(shift(x)) = shift(conv(x))")
 ema_batches_to_forget = None  # your answer: a whole number
 
 # %%
-check("batches until a batch's weight falls below 1%", as_whole_number(ema_batches_to_forget), 44,
-      why=f"0.9**43 = {0.9 ** 43:.4f} and 0.9**44 = {0.9 ** 44:.4f}: 44 batches, "
-          f"{44 / trainer.iters_per_epoch:.1f} epochs of {trainer.iters_per_epoch} batches here; "
-          "the cumulative average never forgets",
+why_ema = (f"0.9**43 = {0.9 ** 43:.4f} and 0.9**44 = {0.9 ** 44:.4f}: 44 batches, "
+           f"{44 / trainer.iters_per_epoch:.1f} epochs of {trainer.iters_per_epoch} batches here; "
+           "the cumulative average never forgets")
+check("batches until a batch's weight falls below 1%", as_whole_number(ema_batches_to_forget), 44, why=why_ema,
       hint="find the smallest whole k with 0.9**k < 0.01 (try np.log, then round up)")
 
 # %% jupyter={"source_hidden": true} tags=["solution"]
 solution_ema_batches_to_forget = int(np.ceil(np.log(0.01) / np.log(0.9)))
 
 # %%
-assert check("batches until a batch's weight falls below 1%", as_whole_number(solution_ema_batches_to_forget), 44)
+assert check("batches until a batch's weight falls below 1%", as_whole_number(solution_ema_batches_to_forget), 44,
+             why=why_ema)
 for wrong in [43, 43.7, 44.0, 66]:  # one too few, not rounded, a float, 1% of 0.1 read as 0.1%
     assert not matches(as_whole_number(wrong), 44)[0]
 
