@@ -549,8 +549,8 @@ say(f"What the shifts buy on {len(x_train):,} digits (one run each):\n\n"
 # $$\mu_B = \frac{1}{m}\sum_i x_i, \qquad \sigma_B^2 = \frac{1}{m}\sum_i (x_i - \mu_B)^2, \qquad
 # \hat{x}_i = \frac{x_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \qquad y_i = \gamma \hat{x}_i + \beta$$
 #
-# The backward pass follows the same graph back (the book's section 6.3.2 points to
-# Kratzert's derivation): through $\gamma$, through the division by the standard deviation,
+# The backward pass follows the same graph back (the book leaves its derivation to a
+# reference, Frederik Kratzert's blog post): through $\gamma$, through the division by the standard deviation,
 # through the variance and through the mean, each of which depends on every $x_i$. By hand,
 # on 8 rows of 5 features in float64, against `cnnlib.layers.BatchNormalization`:
 
