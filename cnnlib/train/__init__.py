@@ -2,6 +2,7 @@
 
 - ``trainer.py``  ``Trainer``: epochs of shuffled mini-batches, evaluation, snapshots,
                   checkpoints to resume
+- ``progress.py`` ``Progress``: one line updated in place (a notebook stores its final state)
 - ``plots.py``    ``plot_history`` and the live learning curves; ``quick_mode`` (the short
                   runs of CI)
 - ``cli.py``      the training command, ``python -m cnnlib.train`` or ``cnnlib-train``

@@ -1,7 +1,7 @@
 """The training command: ``cnnlib-train --model simpleconvnet --epochs 20 --out PATH``
 (or ``python -m cnnlib.train ...``).
 
-It prints the data source, a progress bar and the final test accuracy, and writes
+It prints the data source, a progress line and the final test accuracy, and writes
 
 - ``PATH``: the weights (``.npz``, load with ``model.load_params(PATH)``),
 - ``PATH`` with ``.history.json``: the history (loss per iteration, accuracies per epoch),
@@ -92,7 +92,7 @@ def build_parser():
     p.add_argument("--snapshot-params", default="W1", metavar="NAME,...", help="(default: %(default)s)")
     p.add_argument("--out", required=True, type=Path, help="where to write the weights (.npz)")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress line")
     return p
 
 

@@ -16,6 +16,7 @@ from ..data.augment import random_shift
 from ..io import MODEL_KEY, load_npz, model_description, save_npz
 from ..optim import OPTIMIZERS, Optimizer
 from .plots import LivePlot
+from .progress import Progress
 
 __all__ = ["Trainer", "TrainingDiverged"]
 
@@ -97,7 +98,8 @@ class Trainer:
         snapshot_epochs: epochs (0 = before training) after which copies of
             ``snapshot_params`` are kept in ``self.snapshots[epoch][name]``.
         snapshot_params: names in ``network.params`` to snapshot (default ``("W1",)``).
-        progress: show a progress bar (tqdm: a widget in notebooks, text in terminals).
+        progress: show the progress as one line updated in place (see ``progress.py``): a
+            display in notebooks, a ``\\r`` line on stderr in terminals; False shows nothing.
         live_plot: in a notebook, redraw the learning curves in place after each epoch.
 
     ``history``: ``loss`` (one value per iteration), ``train_acc`` and ``test_acc`` (one per
@@ -154,21 +156,19 @@ class Trainer:
     def train(self):
         """Train until ``self.epochs`` epochs are done; return ``self.history``."""
         remaining = self.epochs - self.epoch
-        from tqdm.auto import tqdm  # loaded on use: `import cnnlib` stays light
-
-        bar = tqdm(total=remaining * self.iters_per_epoch, disable=not self.progress, unit="batch",
-                   desc="training", dynamic_ncols=True)
+        progress = Progress(self.epochs, remaining * self.iters_per_epoch,
+                            enabled=bool(self.progress) and remaining > 0)
         plot = LivePlot() if self.live_plot else None
         try:
             for _ in range(remaining):
-                self.train_epoch(bar)
+                self.train_epoch(progress)
                 if plot:
                     plot.update(self.history, self.iters_per_epoch)
         finally:
-            bar.close()
+            progress.close()
         return self.history
 
-    def train_epoch(self, bar=None):
+    def train_epoch(self, progress=None):
         """One pass over the training set in random order, then evaluation."""
         start = time.perf_counter()
         order = self.rng.permutation(len(self.x_train))
@@ -181,17 +181,15 @@ class Trainer:
             self._check_divergence(loss, i // self.batch_size + 1)
             self.optimizer.update(self.network.params, grads)
             self.history["loss"].append(loss)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix_str(f"epoch {self.epoch + 1}/{self.epochs}, loss {loss:.3f}", refresh=False)
+            if progress is not None:
+                progress.batch(self.epoch + 1, loss)
         self.epoch += 1
         self.history["train_acc"].append(self.network.accuracy(self.x_train, self.t_train))
         self.history["test_acc"].append(self.network.accuracy(self.x_test, self.t_test))
         self.history["epoch_time"].append(time.perf_counter() - start)
         self._take_snapshot()
-        if bar is not None:
-            bar.set_postfix_str(f"epoch {self.epoch}/{self.epochs}, loss {loss:.3f}, "
-                                f"train {self.history['train_acc'][-1]:.3f}, test {self.history['test_acc'][-1]:.3f}")
+        if progress is not None:
+            progress.epoch_end(self.history["train_acc"][-1], self.history["test_acc"][-1])
 
     def _check_divergence(self, loss, iteration):
         # NaN and inf are plain; an explosion is measured against the first loss of the training
