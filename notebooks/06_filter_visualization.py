@@ -55,7 +55,7 @@ plt.rcParams["figure.dpi"] = 72
 QUICK = quick_mode()  # CNNLIB_QUICK=1, set by CI: fewer epochs, same code
 EPOCHS, SIZE_EPOCHS, DEEP_EPOCHS = (1, 1, 1) if QUICK else (20, 8, 10)
 
-data = cnnlib.load_mnist()
+data = cnnlib.load_mnist(source="embedded")  # the digits that ship with cnnlib: the same run everywhere
 (x_train, t_train), (x_test, t_test) = data
 print(data.info)
 

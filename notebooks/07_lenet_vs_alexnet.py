@@ -56,7 +56,7 @@ SEEDS = (0, 1, 2)  # every comparison: one run per seed, reported as mean ± spr
 N_TRAIN, N_TEST = (300, 300) if QUICK else (2000, 1000)
 LENET_EPOCHS, ACT_EPOCHS, ALEX_EPOCHS = (1, 1, 1) if QUICK else (3, 5, 3)
 
-data = cnnlib.load_mnist()
+data = cnnlib.load_mnist(source="embedded")  # the digits that ship with cnnlib: the same run everywhere
 (x_train, t_train), (x_test, t_test) = data
 print(data.info)
 x_small, t_small, x_check, t_check = x_train[:N_TRAIN], t_train[:N_TRAIN], x_test[:N_TEST], t_test[:N_TEST]
