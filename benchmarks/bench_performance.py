@@ -10,8 +10,8 @@ and of an AlexNet forward pass at batch 64 with and without im2col chunking.
     python benchmarks/bench_performance.py --quick    # fewer repetitions
     python benchmarks/bench_performance.py --runs 3 --write-readme   # the README's table
 
-Each run times the contenders interleaved (one call of each in turn), so that a slow
-moment of a shared machine slows them alike; ``--runs 3`` repeats everything three times
+Each run times the contenders interleaved (blocks of five calls of each in turn), so that
+a slow moment of a shared machine slows them alike; ``--runs 3`` repeats everything three times
 and reports, per case, the median over the runs and their lowest and highest values.
 
 NumPy's matrix products run in OpenBLAS, which picks its kernels for the CPU when it
@@ -66,19 +66,26 @@ POOL_CASES = [
 ]
 
 
-def measure(runners, repeat, warmup=3):
-    """{contender: (median, min, max) ms}: the contenders take turns, one call each, ``repeat``
-    times (a rotating order, so that none always runs right after another)."""
+def measure(runners, repeat, warmup=3, block=5):
+    """{contender: (median, min, max) ms} of ``repeat`` timed calls each.
+
+    The contenders take turns in blocks of ``block`` calls (a rotating order), so that a
+    slow moment of a shared machine hits them alike. Not call by call: after a call,
+    OpenBLAS's and PyTorch's threads keep spinning for a moment, and would slow the other
+    contender's next call. The first call of each block is not timed (it absorbs that).
+    """
     for fn in runners.values():
         for _ in range(warmup):
             fn()
     names = list(runners)
     times = {name: [] for name in names}
-    for r in range(repeat):
+    for r in range(-(-repeat // block)):
         for name in names[r % len(names):] + names[:r % len(names)]:
-            start = time.perf_counter()
-            runners[name]()
-            times[name].append((time.perf_counter() - start) * 1000)
+            runners[name]()  # untimed: the other contender's threads may still be spinning
+            for _ in range(min(block, repeat - len(times[name]))):
+                start = time.perf_counter()
+                runners[name]()
+                times[name].append((time.perf_counter() - start) * 1000)
     return {name: (np.median(t), min(t), max(t)) for name, t in times.items()}
 
 
