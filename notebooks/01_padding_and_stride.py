@@ -109,7 +109,7 @@ assert (out + 3 == [[18, 19], [9, 18]]).all()
 
 # %% [markdown]
 # The library's `Convolution` layer computes the same thing. It works on 4-D arrays
-# `(N, C, H, W)` (a batch of images with channels; section 6 explains them), so we add
+# `(N, C, H, W)` (a batch of images with channels; section 7 explains them), so we add
 # two axes of length 1 with `[None, None]`:
 
 # %%
@@ -129,7 +129,9 @@ assert (y[0, 0] == out + 3).all()
 # ## 2. Padding
 # The output (2×2) is smaller than the input (4×4). After a few layers nothing would be
 # left. **Padding** adds a border of zeros around the input before sliding, here of
-# width $P = 1$:
+# width $P = 1$. The animation shows it on a 5×5 input: padded to 7×7, it gives the 3×3
+# filter 5×5 positions, as many as the input has pixels. Below we pad the book's 4×4
+# example the same way:
 #
 # <img src="../images/conv_same_padding.gif" alt="With P = 1 (dashed cells: padding) a 3×3 filter has 5×5 positions on a 5×5 input">
 
@@ -149,9 +151,10 @@ assert (out_padded == [[7, 12, 10, 2], [4, 15, 16, 10], [10, 6, 15, 6], [8, 10, 
 assert (Convolution(w[None, None], np.zeros(1), pad=1).forward(x[None, None])[0, 0] == out_padded).all()
 
 # %% [markdown]
-# Padding also lets the border pixels take part as often as the others: without it, the
-# corner `x[0, 0]` is seen by one window only, the centre pixels by four. Counting the
-# windows that contain each pixel:
+# Padding also lets the border pixels take part more often: without it, the corner
+# `x[0, 0]` is seen by one window only, the centre pixels by four. With $P = 1$ the corner
+# is seen by 4 windows, but the centre by 9: padding raises the border's counts, it does
+# not make them equal. Counting the windows that contain each pixel:
 
 # %%
 def windows_per_pixel(H, FH, P):
@@ -165,13 +168,16 @@ def windows_per_pixel(H, FH, P):
 
 print("no padding:\n", windows_per_pixel(4, 3, 0), "\npadding 1:\n", windows_per_pixel(4, 3, 1))
 assert windows_per_pixel(4, 3, 0)[0, 0] == 1 and windows_per_pixel(4, 3, 0)[1, 1] == 4
-assert windows_per_pixel(4, 3, 1)[0, 0] == 4  # padded: the corner is seen by 4 windows too
+assert windows_per_pixel(4, 3, 1)[0, 0] == 4  # padded: the corner goes from 1 window to 4
+assert windows_per_pixel(4, 3, 1)[1, 1] == 9  # ... but the centre is in 9: not equal
 
 # %% [markdown]
 # ## 3. Stride
 # The **stride** $S$ is the step between two positions of the filter. With $S = 2$ the
-# filter jumps two pixels at a time. On a 7×7 input, a 3×3 filter can start at columns
-# 0, 2 and 4 (starting at 6 it would hang over the edge):
+# filter jumps two pixels at a time. The animation shows a 5×5 input padded with $P = 1$,
+# a 7×7 grid: the 3×3 filter starts at columns 0, 2 and 4 of the grid (starting at 6 it
+# would hang over the edge), so 3×3 positions. Below, the same steps on a 7×7 input
+# without padding:
 #
 # <img src="../images/conv_stride_2.gif" alt="Stride 2 with P = 1: a 3×3 filter on a 5×5 input stops at 3×3 positions">
 

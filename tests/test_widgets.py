@@ -42,7 +42,7 @@ def test_non_dividing_case_explains_flooring_and_unseen_rows():
     assert "input column 27 is never seen" in text
     assert "Suggestions:" in text
     # 28 - 5 is odd: no pad helps with an even stride, say so and offer strides and filters
-    assert "no padding works with S = 2" in text
+    assert "no value of P works with S = 2" in text
     assert "S = 1 with P = 0 → output 24 × 24" in text
     assert "FH = 4 or 6" in text and "FW = 4 or 6" in text
 

@@ -107,7 +107,7 @@ def _suggestion_lines(H, W, FH, FW, P, S, D):
             eh, ew = effective_filter_size(FH, D), effective_filter_size(FW, D)
             odd = [n for n, span in (("H + 2P − FH", H - eh), ("W + 2P − FW", W - ew)) if span % 2]
             if odd and s0 % 2 == 0:
-                lines.append(f"  • no padding works with S = {s0}: {' and '.join(odd)} {'stays' if len(odd) == 1 else 'stay'} "
+                lines.append(f"  • no value of P works with S = {s0}: {' and '.join(odd)} {'stays' if len(odd) == 1 else 'stay'} "
                              f"odd whatever P is (2P is even), and an even stride needs an even number")
             else:
                 lines.append(f"  • no padding within {s0} of P = {p0} makes both dimensions divide by S = {s0}")
