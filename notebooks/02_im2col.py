@@ -235,8 +235,10 @@ assert ratio == 24 * 24 * 25 / (28 * 28) and round(ratio) == 18  # "18 times" in
 # real `im2col` calls (28×28 input, "same" padding $P = (F-1)/2$), against that estimate
 # (left: the estimate is the pale band, the measurements the points on it; right: their
 # ratio, 1 where the estimate is exact: strides 1 and 2 lie on top of each other there).
-# With strides 2 and 3 some of these sizes do not divide: `strict=False` floors them like
-# the book's im2col and PyTorch (by default cnnlib refuses and explains, as the layers do).
+# With "same" padding $H + 2P - F$ is the same for every odd $F$, so whether a stride
+# divides does not depend on the filter; the cell after the figure computes which do.
+# `strict=False` floors the sizes that do not divide, like the book's im2col and PyTorch
+# (by default cnnlib refuses and explains, as the layers do).
 
 # %%
 sizes = np.arange(1, 12, 2)
@@ -260,6 +262,20 @@ ax_ratio.set(xlabel="filter size F (F×F)", ylabel="measured / estimate", ylim=(
              title="how close the estimate is")
 ax_ratio.legend(fontsize=8)
 plt.show()
+
+# %%
+spans = {F: 28 + 2 * ((F - 1) // 2) - F for F in sizes}  # H + 2P - F, "same" padding
+assert set(spans.values()) == {27}
+dividing = [S for S in (1, 2, 3) if 27 % S == 0]
+windows_per_axis = 27 // 3 + 1  # stride 3: output size per axis
+assert dividing == [1, 3] and windows_per_axis == 10
+assert S == 3 and np.allclose(measured / estimate, (windows_per_axis * 3 / 28) ** 2)  # the figure's stride-3 ratio
+say(f"Here $H + 2P - F$ = {spans[sizes[0]]} for every filter size: it divides by strides "
+    f"{' and '.join(map(str, dividing))}, and stride 2 floors it for every $F$ (27/2 = 13.5, "
+    f"so {27 // 2 + 1} windows per axis, exactly 28/2: the estimate holds). With stride 3 every size "
+    f"divides, yet the estimate is off: it counts 28/3 = {28 / 3:.2f} windows per axis, and there are "
+    f"{windows_per_axis}, because 28 is not a multiple of 3. The ratio is "
+    f"({windows_per_axis} × 3 / 28)² = {(windows_per_axis * 3 / 28) ** 2:.2f} for every $F$.")
 
 # %%
 for F, S in [(3, 1), (5, 1), (5, 2)]:
@@ -424,7 +440,8 @@ say(f"Here the book's `im2col` is **{book_speedup:.0f} times** faster than the l
 # %% [markdown]
 # The book's `im2col` is that much faster than the loops because its two loops run
 # over the FH×FW filter offsets only, each copying a whole slice of the batch. The
-# `Convolution` layer goes one step further with two variants of the same copy, in
+# `Convolution` layer is built to go one step further (whether that shows in the timing
+# above depends on the machine and the sizes) with two variants of the same copy, in
 # `cnnlib/layers/columns.py`:
 #
 # - `unfold`: im2col transposed, `(C*FH*FW, N*OH*OW)`, one *column* per window, so
