@@ -83,7 +83,8 @@ plt.show()
 # %% [markdown]
 # The library's `Pooling(pool_h, pool_w, stride, pad, mode)` works on `(N, C, H, W)`
 # batches. The window and the stride are usually equal (2×2 with stride 2), so the stride
-# defaults to the window's size, as in PyTorch and the book's current code. We pass it
+# defaults to the window's size, as in PyTorch. The book's `Pooling` defaults to stride 1
+# (`common/layers.py`), so pass the stride explicitly when comparing the two. We pass it
 # anyway, to say what we mean.
 
 # %%
@@ -329,8 +330,8 @@ def relative_change(f, images):
 
 # %% [markdown]
 # The features: the pixels themselves, and edge maps (the two Sobel filters of notebook
-# 03, then ReLU), each without pooling and after 2×2 or 4×4 max pooling, or 2×2 average
-# pooling:
+# 03, then ReLU), each without pooling and after 2×2 or 4×4 max pooling; the pixels also
+# after 2×2 average pooling:
 
 # %%
 sobel = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float64)
