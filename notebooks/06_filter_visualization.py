@@ -393,8 +393,8 @@ say(f"Over {len(SIZE_SEEDS)} seeds, after {SIZE_EPOCHS} epochs:\n\n"
 # %% [markdown]
 # ## 7. The second layer of a deeper network
 # The book (figure 7-26) shows that deeper layers respond to more complex, more abstract
-# things: edges in the first layer, then textures, then parts of objects. We can see a
-# small version of this with two convolution layers:
+# things: edges in the first layer, then textures, then parts of objects. We can test
+# whether a small version of this holds, with two convolution layers:
 #
 # `conv 16@3×3 → ReLU → pool → conv 32@3×3 → ReLU → pool → Affine 100 → ReLU → Affine 10`
 
@@ -441,8 +441,8 @@ plt.show()
 # Layer 1's maps still look like the digit: each is the digit with some of its edges
 # highlighted. Layer 2's maps are coarser and less recognizable: a unit there combines
 # 16 layer-1 maps over a window of the pooled maps, so each one sees a larger region
-# (exercise 3 computes how large) and responds to a combination of edges, such as a
-# corner, an end of a stroke, a loop.
+# (exercise 3 computes how large) and can respond to a combination of edges (a corner,
+# an end of a stroke, a loop could be such combinations; the maps alone do not show which).
 #
 # "More abstract" can be measured, with two tests on the test digits:
 #
@@ -541,9 +541,14 @@ elif more_abstract:
     say("At the same resolution layer 2 beats the pixels on both tests, but the untrained network does about as "
         "well: here the architecture (convolution, ReLU, pooling), not the learning, makes it so.")
 else:
-    say("At the same resolution, layer 2 does not beat the pixels on both tests: what the first comparison "
-        "suggested came, at least in part, from pooling's coarser grid. This run cannot say that layer 2 is "
-        "more abstract.")
+    beats = [test for test, m in (("shift similarity", sim), ("class grouping", acc))
+             if versus(m[T, "layer 2"], m[T, "pixels"]) == "higher than"]
+    say("At the same resolution, layer 2 does not beat the pixels on both tests"
+        + (f": it beats them on {beats[0]} only" + (", and learned to (the untrained network does worse)"
+                                                   if learned and beats == ["class grouping"] else "")
+           if beats else "")
+        + ". Part of what the 28×28 pixels against the 7×7 maps would suggest comes from pooling's coarser "
+        "grid alone (the first cell of this test). This run cannot say that layer 2 is more abstract in both senses.")
 
 # %% [markdown]
 # ## Exercises
@@ -673,7 +678,7 @@ assert check("receptive field of a layer-2 unit (pixels)", solution_receptive_fi
 
 # %% [markdown]
 # A layer-1 unit sees 3×3 pixels, a layer-2 unit 8×8: 8 of the 20 pixels that an MNIST
-# digit's box spans in each direction. That is why layer 2 can respond to corners and loops, not only to edges.
+# digit's box spans in each direction: large enough to hold a combination of edges, not only one edge.
 
 # %% [markdown]
 # ## Summary

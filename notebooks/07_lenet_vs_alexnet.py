@@ -482,9 +482,10 @@ elif not ratios_beyond:
 say(text)
 
 # %% [markdown]
-# Why the sigmoid is slow: its derivative is at most 0.25, and its outputs are never
-# centred on zero, so the gradient fades through the layers. (It can be trained, with a
-# larger learning rate and patience; that was the state of the art before ReLU.)
+# Why the sigmoid network barely learns here: its derivative is at most 0.25, and its
+# outputs are never centred on zero, so the gradient fades through the layers. (It can be
+# trained, with a larger learning rate and patience; that was the state of the art before
+# ReLU.)
 
 # %% [markdown]
 # ## 5. AlexNet on a real photo, in NumPy
@@ -555,7 +556,7 @@ paper_ms = paper_days * 86400 / (images * epochs) * 1000
 print(f"NumPy on this machine: {images * epochs / 1e6:.0f} million image passes x {step_s * 1000:.0f} ms "
       f"= {numpy_days:,.0f} days ({numpy_days / 365:.1f} years)")
 print(f"the paper, two GTX 580: {paper_days} days, that is {paper_ms:.1f} ms per image, "
-      f"{step_s * 1000 / paper_ms:.0f} times faster than NumPy here")
+      f"{step_s * 1000 / paper_ms:.0f} times less than NumPy's time here (for its smaller network: see below)")
 print(f"one epoch: {images * step_s / 3600:,.0f} hours here, {paper_days * 24 / epochs:.1f} hours in the paper")
 macs_share = alexnet_paper_summary.total_macs / alexnet_summary.total_macs
 print(f"(the paper's network does {macs_share:.0%} of our multiply-adds: at the same speed per multiply-add, "
@@ -643,16 +644,21 @@ say(f"On equal terms, {parts[0]}; {parts[1]}. As for the augmentation: {shift_ef
 # %% [markdown]
 # AlexNet's ideas were made for 1.2 million photos of 1,000 kinds of objects, not for
 # digits. The closest small test is **CIFAR-10**: 60,000 color photos of 32×32 pixels in
-# 10 classes (airplane, cat, ship...). `load_cifar10()` downloads it (163 MB) once;
-# offline, it is skipped.
+# 10 classes (airplane, cat, ship...). `load_cifar10()` downloads it (170 MB) once and
+# keeps it; the course does not ship it, so the cell below only fetches it if you ask
+# (set `DOWNLOAD_CIFAR = True`; training then takes several minutes).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-try:
-    cifar = cnnlib.load_cifar10()
-except DataUnavailableError as error:
-    cifar = None
-    print(f"CIFAR-10 skipped: it is not available offline (no embedded copy). ({str(error).splitlines()[0][:120]})")
+DOWNLOAD_CIFAR = False  # True: download CIFAR-10 (170 MB, once) and train a small AlexNet on it
+cifar = None
+if not DOWNLOAD_CIFAR:
+    print("CIFAR-10 not loaded: set DOWNLOAD_CIFAR = True in this cell to download it (170 MB, once) and train.")
+else:
+    try:
+        cifar = cnnlib.load_cifar10()
+    except DataUnavailableError as error:
+        print(f"CIFAR-10 skipped: it could not be downloaded (no network?):\n{error}")
 if cifar is not None:
     (cx_train, ct_train), (cx_test, ct_test) = cifar
     print(cifar.info)

@@ -74,7 +74,7 @@ def _check_cache(arrays):
 def load_cifar10(normalize=True, flatten=False, one_hot_label=False, dtype="float32", cache_dir=None):
     """Load CIFAR-10 (32x32 color photos, 10 classes) as ``(x_train, t_train), (x_test, t_test)``.
 
-    The official python archive (163 MB, md5-checked) is downloaded once from
+    The official python archive (170 MB, 163 MiB, md5-checked) is downloaded once from
     ``CIFAR10_MIRRORS`` (or ``$CNNLIB_CIFAR10_MIRRORS``); its five training batches
     (50,000 images) and test batch (10,000) are parsed without executing any pickled code
     and cached as ``.npz``.
