@@ -11,6 +11,8 @@ once, go back to NCHW. :class:`Columns` does the copying for it, fast:
   (cuda-convnet, the code AlexNet was trained with, kept its images this way.)
 - **Strided windows read consecutive numbers**: :func:`stride_phases` splits the image
   into its ``stride x stride`` interleaved sub-images first.
+- **One product per image** in the batch-first order (one group): ``W @ col`` for one
+  image is that image's output, already in NCHW order, so nothing is transposed after.
 - **Chunks**: when ``col`` would exceed a byte limit, the batch goes a few images at a time.
 - **One reused array**: a fresh ``col`` of tens of MB costs the operating system's page
   faults every step, so the workspace lives from step to step.
@@ -90,14 +92,43 @@ class Columns:
         fold_fn = fold_batch_last if self.layout == "batch_last" else fold
         return fold_fn(dcol, x_shape, self.FH, self.FW, self.stride, self.pad, dilation=self.dilation)
 
-    def to_nchw(self, products, b, out):
-        """Write ``products + b`` (FN, n*OH*OW), columns in col's order, into out (n, FN, OH, OW)."""
-        out_cols = out.transpose(self.order)  # a view of out in col's column order
-        np.add(products.reshape(out_cols.shape), b[:, None, None, None], out=out_cols)
+    def product(self, W_mat, b, col, out):
+        """``out = W @ col + b`` into out (n, FN, OH, OW); W_mat (G, FN/G, C/G*FH*FW), a matrix
+        per group. Batch first with one group: a product per image, straight into ``out[n]``
+        (no transpose after, no product-sized temporary); else one product for the batch.
+        """
+        G, n, FN = W_mat.shape[0], out.shape[0], out.shape[1]
+        if self.layout == "batch_first" and G == 1:
+            out3 = out.reshape(n, FN, -1)                                     # (n, FN, OH*OW), a view
+            by_image = col.reshape(-1, n, out3.shape[2]).transpose(1, 0, 2)   # (n, C*FH*FW, OH*OW), a view
+            np.matmul(W_mat[0], by_image, out=out3)                           # one product per image
+            out3 += b[:, None]
+        else:
+            products = grouped_matmul(W_mat, col.reshape(G, -1, col.shape[1])).reshape(FN, -1)
+            out_cols = out.transpose(self.order)                              # a view of out in col's order
+            np.add(products.reshape(out_cols.shape), b[:, None, None, None], out=out_cols)
 
-    def from_nchw(self, dout):
-        """dout (n, FN, OH, OW) -> (FN, n*OH*OW), columns in col's order."""
-        return np.ascontiguousarray(dout.transpose(self.order)).reshape(dout.shape[1], -1)
+    def gradients(self, W_mat, dout, col, need_dcol):
+        """Backward's products for dout (n, FN, OH, OW): ``dW = dout @ col.T`` (G, FN/G,
+        C/G*FH*FW), db (FN,) and, if ``need_dcol``, ``dcol = W.T @ dout`` in col's memory
+        (col is done with). Per image or for the batch, as in :meth:`product`.
+        """
+        G, n, FN = W_mat.shape[0], dout.shape[0], dout.shape[1]
+        if self.layout == "batch_first" and G == 1:                          # as in product
+            d = dout.reshape(n, FN, -1)                                       # (n, FN, OH*OW), a view
+            by_image = col.reshape(-1, n, d.shape[2]).transpose(1, 0, 2)      # (n, C*FH*FW, OH*OW), a view
+            dW = np.matmul(d, by_image.transpose(0, 2, 1)).sum(axis=0)[None]  # per image, then summed
+            db = (d @ np.ones(d.shape[2], dtype=d.dtype)).sum(axis=0)         # (BLAS beats d.sum(axis=2))
+            dcol = np.matmul(W_mat[0].T, d, out=by_image) if need_dcol else None  # into col's memory
+            return dW, db, col if need_dcol else None
+        d = np.ascontiguousarray(dout.transpose(self.order)).reshape(FN, -1)  # (FN, n*OH*OW), col's order
+        col_g, d_g = col.reshape(G, -1, col.shape[1]), d.reshape(G, -1, d.shape[1])
+        dW = grouped_matmul(d_g, col_g.transpose(0, 2, 1))
+        db = d @ np.ones(d.shape[1], dtype=d.dtype)                           # row sums (BLAS beats d.sum(1))
+        if not need_dcol:
+            return dW, db, None
+        dcol = grouped_matmul(W_mat.transpose(0, 2, 1), d_g, out=col_g)       # into col's memory
+        return dW, db, dcol.reshape(col.shape)
 
     def release(self):
         """Let the workspace go (inference keeps no col-sized memory between calls)."""

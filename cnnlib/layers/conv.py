@@ -4,7 +4,7 @@ import numpy as np
 
 from ..sizes import check_stride_pad, conv_output_size, pair
 from .base import Layer, check_float_array, check_ndim
-from .columns import Columns, grouped_matmul
+from .columns import Columns
 
 __all__ = ["Convolution"]
 
@@ -26,10 +26,11 @@ class Convolution(Layer):
 
     ``forward``: x (N, C, H, W) -> (N, FN, OH, OW). Every window becomes a column of
     ``col`` (C*FH*FW, N*OH*OW) (im2col transposed: the book's ``col`` has a row per window),
-    so that one product ``W (FN, C*FH*FW) @ col`` gives every output (one product per
-    group). ``backward``: ``dW = dout @ col.T``, ``dcol = W.T @ dout``, then col2im. How
-    col is copied fast (column order, chunks within ``max_col_bytes`` and the memory
-    limit, one array reused from step to step) is :class:`~cnnlib.layers.columns.Columns`'.
+    so that the product ``W (FN, C*FH*FW) @ col`` gives every output. ``backward``:
+    ``dW = dout @ col.T``, ``dcol = W.T @ dout``, then col2im. How col is copied and
+    multiplied fast (column order, one product per image or per group, chunks within
+    ``max_col_bytes`` and the memory limit, one array reused from step to step) is
+    :class:`~cnnlib.layers.columns.Columns`'.
     An inference forward keeps no col: a later ``backward`` rebuilds the last training
     forward's. ``need_dx = False`` (the first layer, see :class:`cnnlib.Sequential`) skips dx.
     """
@@ -83,8 +84,7 @@ class Convolution(Layer):
         out = np.empty((len(x), FN, OH, OW), dtype=dtype)
         for part in parts:
             col = self.columns.unfold(x[part], out.dtype)           # im2col: a column per window
-            products = grouped_matmul(W.reshape(G, FN // G, -1), col.reshape(G, -1, col.shape[1]))
-            self.columns.to_nchw(products.reshape(FN, -1), b, out[part])  # one product (per group); + b, to NCHW
+            self.columns.product(W.reshape(G, FN // G, -1), b, col, out[part])  # out = W @ col + b, in NCHW
         # backward needs col: kept if it came in one piece, else rebuilt from x part by part
         if train:
             return self._keep(out, x=x, col=col if len(parts) == 1 else None, parts=parts)
@@ -105,13 +105,12 @@ class Convolution(Layer):
         col_dtype = np.result_type(x, W)  # as in forward
         for part in saved["parts"]:
             col = saved["col"] if saved["col"] is not None else self.columns.unfold(x[part], col_dtype)
-            d = self.columns.from_nchw(dout[part])                  # (FN, n*OH*OW), col's order
-            col_g, d_g = col.reshape(G, -1, col.shape[1]), d.reshape(G, -1, d.shape[1])
-            dW += grouped_matmul(d_g, col_g.transpose(0, 2, 1))     # each window, weighted by its output's gradient
-            db += d @ np.ones(d.shape[1], dtype=d.dtype)            # row sums (BLAS beats d.sum(1))
+            # dW = dout @ col.T (each window, weighted by its output's gradient), db = dout summed,
+            # dcol = W.T @ dout (written into col's memory: col is done with)
+            dW_part, db_part, dcol = self.columns.gradients(W_mat, dout[part], col, self.need_dx)
+            dW += dW_part
+            db += db_part
             if self.need_dx:
-                dcol = grouped_matmul(W_mat.transpose(0, 2, 1), d_g, out=col_g)  # col is done with: reuse its memory
-                dcol = dcol.reshape(col.shape)
                 saved["col"] = None                                 # (a second backward rebuilds it)
                 dx[part] = self.columns.fold(dcol, dx[part].shape)  # col2im
         self.grads = {"W": dW.reshape(W.shape), "b": db}
