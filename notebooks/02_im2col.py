@@ -444,9 +444,12 @@ say(f"Here the book's `im2col` is **{book_speedup:.0f} times** faster than the l
 # above depends on the machine and the sizes) with two variants of the same copy, in
 # `cnnlib/layers/columns.py`:
 #
-# - `unfold`: im2col transposed, `(C*FH*FW, N*OH*OW)`, one *column* per window, so
-#   that `W (FN, C*FH*FW) @ col` is the whole batch in one product, and each copy moves
-#   a whole row of `OW` output pixels;
+# - `unfold`: im2col transposed, `(C*FH*FW, N*OH*OW)`, one *column* per window, and
+#   each copy moves a whole row of `OW` output pixels. An image's columns are then its
+#   output pixels in order, so the layer multiplies image by image (one `np.matmul` call
+#   over the stack of images) and each product lands in `(N, FN, OH, OW)` order with no
+#   transpose; a last row of ones in `col` adds the bias in the same product
+#   (`[W b] @ [col; 1] = W @ col + b`, the "bias trick");
 # - `unfold_batch_last`: the same columns in another order, the images side by side,
 #   `(C*FH*FW, OH*OW*N)`. A row of a window is then `OW*N` numbers in a row instead of
 #   `OW`, so NumPy copies (and col2im adds) in long runs. AlexNet's original code

@@ -12,7 +12,7 @@ once, go back to NCHW. :class:`Columns` does the copying for it, fast:
 - **Strided windows read consecutive numbers**: :func:`stride_phases` splits the image
   into its ``stride x stride`` interleaved sub-images first.
 - **One product per image** in the batch-first order (one group): ``W @ col`` for one
-  image is that image's output, already in NCHW order, so nothing is transposed after.
+  image is its output, already in NCHW order, and a row of ones in col adds the bias.
 - **Chunks**: when ``col`` would exceed a byte limit, the batch goes a few images at a time.
 - **One reused array**: a fresh ``col`` of tens of MB costs the operating system's page
   faults every step, so the workspace lives from step to step.
@@ -45,9 +45,11 @@ class Columns:
         layout: ``"batch_first"``, ``"batch_last"`` or ``"auto"``: batch last when the
             stride is 1 and ``col`` has more than twice as many rows as the output has
             channels (``C*FH*FW > 2*FN``), where the transposes cost less than they save.
+        groups: the layer's. Batch first with one group (``per_image``), the products go
+            image by image, and col has a last row of ones: ``[W b] @ [col; 1] = W @ col + b``.
     """
 
-    def __init__(self, filter_shape, stride, pad, layout="auto", dilation=1):
+    def __init__(self, filter_shape, stride, pad, layout="auto", dilation=1, groups=1):
         if layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {LAYOUTS}, got layout = {layout!r}")
         FN, C, FH, FW = filter_shape
@@ -56,6 +58,7 @@ class Columns:
         self.FH, self.FW, self.stride, self.pad, self.layout = FH, FW, stride, pad, layout
         self.dilation, self.rows = dilation, C * FH * FW   # col's rows, all groups together
         self.order = COLUMN_ORDER[layout]
+        self.per_image = layout == "batch_first" and groups == 1
         self.workspace = None  # the col-sized array reused from step to step
 
     def plan(self, N, out_shape, dtype, max_bytes):
@@ -66,8 +69,8 @@ class Columns:
         itemsize = np.dtype(dtype).itemsize
         check_workspace(N * FN * OH * OW * itemsize, f"Convolution's output ({N}, {FN}, {OH}, {OW})",
                         f"pass fewer images at a time (N = {N})")
-        per_image = self.rows * OH * OW * itemsize
-        check_workspace(per_image, f"Convolution's col for one image ({self.rows}, {OH}*{OW})",
+        per_image = (self.rows + self.per_image) * OH * OW * itemsize
+        check_workspace(per_image, f"Convolution's col for one image ({self.rows + self.per_image}, {OH}*{OW})",
                         "use a smaller image, fewer channels or a smaller filter")
         limit = memory_limit() if max_bytes is None else min(max_bytes, memory_limit())
         return self.chunks(N, per_image, limit)
@@ -78,14 +81,16 @@ class Columns:
         return [slice(i, i + size) for i in range(0, N, size)]
 
     def unfold(self, x, dtype):
-        """col of the images x (n, C, H, W): ``(C*FH*FW, n*OH*OW)``, in the reused workspace."""
+        """col of the images x (n, C, H, W), ``(C*FH*FW (+ 1 if per_image), n*OH*OW)``, in the workspace."""
         N, C, H, W = x.shape
         OH, OW = output_hw(H, W, self.FH, self.FW, self.stride, self.pad, self.dilation)
-        size = N * C * self.FH * self.FW * OH * OW
-        if self.workspace is None or self.workspace.size < size or self.workspace.dtype != dtype:
-            self.workspace = np.empty(size, dtype=dtype)
+        size, ones = self.rows * N * OH * OW, self.per_image * N * OH * OW
+        if self.workspace is None or self.workspace.size < size + ones or self.workspace.dtype != dtype:
+            self.workspace = np.empty(size + ones, dtype=dtype)
         unfold_fn = unfold_batch_last if self.layout == "batch_last" else unfold
-        return unfold_fn(x, self.FH, self.FW, self.stride, self.pad, out=self.workspace[:size], dilation=self.dilation)
+        col = unfold_fn(x, self.FH, self.FW, self.stride, self.pad, out=self.workspace[:size], dilation=self.dilation)
+        self.workspace[size:size + ones] = 1                                  # the bias's row, if any
+        return self.workspace[:size + ones].reshape(-1, col.shape[1]) if ones else col
 
     def fold(self, dcol, x_shape):
         """col2im: ``(C*FH*FW, n*OH*OW)`` -> dx ``x_shape`` (n, C, H, W), overlaps added."""
@@ -95,14 +100,12 @@ class Columns:
     def product(self, W_mat, b, col, out):
         """``out = W @ col + b`` into out (n, FN, OH, OW); W_mat (G, FN/G, C/G*FH*FW), a matrix
         per group. Batch first with one group: a product per image, straight into ``out[n]``
-        (no transpose after, no product-sized temporary); else one product for the batch.
-        """
+        (no transpose after, no product-sized temporary); else one product for the batch."""
         G, n, FN = W_mat.shape[0], out.shape[0], out.shape[1]
-        if self.layout == "batch_first" and G == 1:
+        if self.per_image:
             out3 = out.reshape(n, FN, -1)                                     # (n, FN, OH*OW), a view
-            by_image = col.reshape(-1, n, out3.shape[2]).transpose(1, 0, 2)   # (n, C*FH*FW, OH*OW), a view
-            np.matmul(W_mat[0], by_image, out=out3)                           # one product per image
-            out3 += b[:, None]
+            by_image = col.reshape(-1, n, out3.shape[2]).transpose(1, 0, 2)   # (n, C*FH*FW + 1, OH*OW), a view
+            np.matmul(np.concatenate([W_mat[0], b[:, None]], axis=1), by_image, out=out3)  # [W b] @ [col; 1]
         else:
             products = grouped_matmul(W_mat, col.reshape(G, -1, col.shape[1])).reshape(FN, -1)
             out_cols = out.transpose(self.order)                              # a view of out in col's order
@@ -111,16 +114,15 @@ class Columns:
     def gradients(self, W_mat, dout, col, need_dcol):
         """Backward's products for dout (n, FN, OH, OW): ``dW = dout @ col.T`` (G, FN/G,
         C/G*FH*FW), db (FN,) and, if ``need_dcol``, ``dcol = W.T @ dout`` in col's memory
-        (col is done with). Per image or for the batch, as in :meth:`product`.
-        """
+        (col is done with). Per image or for the batch, as in :meth:`product`."""
         G, n, FN = W_mat.shape[0], dout.shape[0], dout.shape[1]
-        if self.layout == "batch_first" and G == 1:                          # as in product
+        if self.per_image:                                                    # as in product
             d = dout.reshape(n, FN, -1)                                       # (n, FN, OH*OW), a view
-            by_image = col.reshape(-1, n, d.shape[2]).transpose(1, 0, 2)      # (n, C*FH*FW, OH*OW), a view
-            dW = np.matmul(d, by_image.transpose(0, 2, 1)).sum(axis=0)[None]  # per image, then summed
-            db = (d @ np.ones(d.shape[2], dtype=d.dtype)).sum(axis=0)         # (BLAS beats d.sum(axis=2))
-            dcol = np.matmul(W_mat[0].T, d, out=by_image) if need_dcol else None  # into col's memory
-            return dW, db, col if need_dcol else None
+            by_image = col.reshape(-1, n, d.shape[2]).transpose(1, 0, 2)      # (n, C*FH*FW + 1, OH*OW), a view
+            dWb = np.matmul(d, by_image.transpose(0, 2, 1)).sum(axis=0)       # [dW db]: per image, then summed
+            if need_dcol:
+                np.matmul(W_mat[0].T, d, out=by_image[:, :-1])                # dcol, into col's memory
+            return dWb[None, :, :-1], dWb[:, -1], col[:-1] if need_dcol else None
         d = np.ascontiguousarray(dout.transpose(self.order)).reshape(FN, -1)  # (FN, n*OH*OW), col's order
         col_g, d_g = col.reshape(G, -1, col.shape[1]), d.reshape(G, -1, d.shape[1])
         dW = grouped_matmul(d_g, col_g.transpose(0, 2, 1))

@@ -54,7 +54,8 @@ class Convolution(Layer):
         self.stride, self.pad, self.strict = stride, pad, strict
         self.dilation, self.groups = dilation, groups
         self.need_dx = True
-        self.columns = Columns((W.shape[0], W.shape[1] * groups) + W.shape[2:], stride, pad, layout, dilation)
+        self.columns = Columns((W.shape[0], W.shape[1] * groups) + W.shape[2:], stride, pad, layout, dilation,
+                               groups)
 
     def output_shape(self, input_shape):
         """(FN, OH, OW) for an input of shape (C, H, W); raises ValueError if it does not fit."""
