@@ -59,39 +59,35 @@ class BatchNormalization(SameShape):
                     raise ValueError(f"{name} must have shape (D,) = ({D},) like gamma, got {np.shape(value)}")
                 self.buffers[name][...] = value
 
-    def _rows(self, x):
-        """(N, D) view of x: conv input is moved to (N*H*W, C) so each channel is a column."""
+    def _shape(self, x):
+        """(1, D) for x (N, D), (1, C, 1, 1) for x (N, C, H, W): a feature's statistics broadcast over x."""
         check_ndim(x, (2, 4), "x", "(N, D) or (N, C, H, W)")
         D = self.params["gamma"].shape[0]
         if x.shape[1] != D:
             raise ValueError(f"x has {x.shape[1]} features/channels on axis 1 but gamma has D = {D}")
-        return x.transpose(0, 2, 3, 1).reshape(-1, D) if x.ndim == 4 else x
-
-    def _back_to_input_shape(self, rows, shape):
-        if len(shape) == 4:
-            N, C, H, W = shape
-            return rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)
-        return rows
+        return (1, D) + (1,) * (x.ndim - 2)
 
     def forward(self, x, train=True, *, train_flg=None):
         train = train if train_flg is None else train_flg
-        rows = self._rows(x)
-        gamma, beta = self.params["gamma"], self.params["beta"]
+        shape, x = self._shape(x), as_float(x)  # uint8 pixels: their sums would wrap around
+        gamma, beta = self.params["gamma"].reshape(shape), self.params["beta"].reshape(shape)
         if train:
-            if rows.shape[0] == 1:  # its variance is 0: every output would be beta (PyTorch refuses too)
+            M = x.size // x.shape[1]   # values per feature: N, or N*H*W
+            if M == 1:  # its variance is 0: every output would be beta (PyTorch refuses too)
                 values = "N = 1" if x.ndim == 2 else f"N*H*W = {x.shape[0]}*{x.shape[2]}*{x.shape[3]} = 1"
                 raise ValueError(f"batch normalization needs more than one value per feature to train, got x of "
                                  f"shape {x.shape} ({values}); use a batch of at least 2, or forward(x, train=False)")
-            mu = rows.mean(axis=0)
-            var = rows.var(axis=0)
+            mu = _feature_sum(x) / M
+            xn = x - mu.reshape(shape)                 # centred, then scaled in place below
+            var = _feature_sum(xn * xn) / M
             self._update_running(mu, var)
-            std = np.sqrt(var + self.eps)
-            xn = (rows - mu) / std
-            out = self._back_to_input_shape(gamma * xn + beta, x.shape)
-            return self._keep(out, xn=xn, std=std, x_shape=x.shape)
+            std = np.sqrt(var + self.eps).reshape(shape)
+            xn /= std
+            out = np.multiply(xn, gamma)
+            out += beta
+            return self._keep(out, xn=xn, std=std)
         b = self.buffers
-        out = gamma * (rows - b["running_mean"]) / np.sqrt(b["running_var"] + self.eps) + beta
-        return self._back_to_input_shape(out, x.shape)
+        return gamma * (x - b["running_mean"].reshape(shape)) / np.sqrt(b["running_var"].reshape(shape) + self.eps) + beta
 
     def _update_running(self, mu, var):
         b = self.buffers
@@ -107,13 +103,26 @@ class BatchNormalization(SameShape):
         """dout in the input's shape -> dx in the input's shape; fills grads gamma, beta."""
         saved = self._kept(dout)
         xn, std = saved["xn"], saved["std"]
-        drows = self._rows(dout)
-        M = drows.shape[0]
-        self.grads = {"gamma": (drows * xn).sum(axis=0), "beta": drows.sum(axis=0)}
-        dxn = drows * self.params["gamma"]
-        # d/dx of (x - mean) / std, with mean and std of the batch itself
-        dx = (dxn - dxn.mean(axis=0) - xn * (dxn * xn).sum(axis=0) / M) / std
-        return self._back_to_input_shape(dx, saved["x_shape"])
+        shape, M = self._shape(dout), dout.size // dout.shape[1]
+        dbeta, dgamma = _feature_sum(dout), _feature_sum(dout * xn)
+        self.grads = {"gamma": dgamma, "beta": dbeta}
+        # through xn = (x - mean) / std, with the batch's own mean and std (both depend on x):
+        # dx = gamma / std * (dout - mean(dout) - xn * mean(dout * xn)), means per feature
+        dx = xn * (dgamma / M).reshape(shape)
+        np.subtract(dout, dx, out=dx)
+        dx -= (dbeta / M).reshape(shape)
+        dx *= self.params["gamma"].reshape(shape) / std
+        return dx
+
+
+def _feature_sum(a):
+    """The sum of a over every axis but axis 1, the features (or channels): (N, D) -> (D,),
+    (N, C, H, W) -> (C,); the latter as a matrix-vector product (BLAS is faster than
+    a.sum(axis=(0, 2, 3)))."""
+    if a.ndim == 2:
+        return a.sum(axis=0)
+    N, C = a.shape[:2]
+    return (a.reshape(N, C, -1) @ np.ones(a[0, 0].size, dtype=a.dtype)).sum(axis=0)
 
 
 def _channel_window_sum(a, n):
