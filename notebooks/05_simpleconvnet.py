@@ -543,8 +543,8 @@ say(f"What the shifts buy on {len(x_train):,} digits (one run each):\n\n"
 #
 # - a **cumulative average** of every batch seen since training began (`momentum=None`);
 # - an **exponential moving average** (EMA): `running = 0.9 * running + 0.1 * batch`
-#   (`momentum=0.9`, the book's and cnnlib's default), which mostly remembers the
-#   last few dozen batches.
+#   (`momentum=0.9`, the book's and cnnlib's default), which weights the recent batches
+#   most (a lag of about 10 batches; Exercise 3 counts how many it takes to forget one).
 #
 # ### The layer in code
 # In the book's notation, for a batch $x_1, \dots, x_m$ of one feature (for a conv
@@ -615,12 +615,12 @@ print(f"feature 0: batch means {', '.join(f'{xb[:, 0].mean():.2f}' for xb in bat
 # first batch as much weight as the last. Which matters in a real training?
 #
 # ### A puzzle
-# With the cumulative average, test accuracy breaks once convolution layers are added,
-# and the EMA fixes it. Let us reproduce it and find out why. The network has two
-# convolution layers, each followed by batch normalization, and a third batch
-# normalization before the last layer. A small `Probe` layer in front of each batch
-# normalization records the batch means while training, and the running means of the
-# layer behind it.
+# With the cumulative average, test accuracy falls behind, badly at times, in a network
+# with several batch normalizations, and the EMA fixes it. Let us reproduce it and find
+# out why. The network has two convolution layers, each followed by batch normalization,
+# and a third batch normalization before the last layer. A small `Probe` layer in front
+# of each batch normalization records, at every training batch, the batch means and the
+# running means of the layer behind it (just before the batch updates them).
 
 # %%
 class Probe(Layer):
@@ -673,14 +673,15 @@ def bn_convnet(momentum, seed=0, cumulative_twins=False):
 
 # %% [markdown]
 # The effect appears when the batch statistics **drift** during training. How much they
-# drift depends on the learning rate, so we train at two: the book's `lr=0.001` and ten
-# times that, `lr=0.01` (Adam, 10 epochs).
+# drift may depend on the learning rate, so we train at two: the book's `lr=0.001` and
+# ten times that, `lr=0.01` (Adam, 10 epochs).
 #
 # The running statistics take no part in training: in training mode each batch is
 # normalized with its own mean and variance, and the running ones are only *used* at test
-# time. So one training can give both kinds. Behind each probe, a **twin** batch
-# normalization that keeps the cumulative average sees the same inputs as the EMA layer;
-# its output is thrown away. First, a check on a short run (20 batches) that this is
+# time. So one training can give both kinds. Each probe also passes its input to a
+# **twin** batch normalization, outside the network's chain, that keeps the cumulative
+# average: it sees the same inputs as the EMA layer behind the probe, its output is
+# thrown away, and its own gamma and beta (1 and 0) are never used. First, a check on a short run (20 batches) that this is
 # exactly what two separate networks give, identical except for how they average (same
 # initial weights, same batches): the same weights, and the same running statistics to the
 # last bit.
@@ -710,32 +711,32 @@ BN_EPOCHS = 1 if QUICK else 10
 
 
 def cumulative_copy(net):
-    """net's weights with its twins' running statistics: the network the cumulative average
-    gives. Its probes share net's records of the batch means, and the twins' running means."""
+    """A copy of net with its twins' running statistics: the network the cumulative average
+    gives. Its probes get copies of net's records: the batch means, and the twins' running means."""
     copy = bn_convnet(None)
-    copy.set_params({**net.params, **net.buffers})
+    copy.set_params({**net.params, **net.buffers})  # the EMA statistics too (set_params wants all), replaced next
     for probe, source in zip(copy.probes, net.probes):
         for key, value in source.twin.buffers.items():
             probe.bn.buffers[key][...] = value
-        probe.batch_means, probe.running_means = source.batch_means, source.twin_running_means
+        probe.batch_means, probe.running_means = list(source.batch_means), list(source.twin_running_means)
     return copy
 
 
-bn_runs = {}  # (lr, momentum): (network, history)
+bn_runs = {}  # (lr, momentum): (network, history); momentum None: cumulative_copy, a history of test_acc only
 for lr in [0.001, 0.01]:
-    net = bn_convnet(0.9, cumulative_twins=True)
-    bn_trainer = Trainer(net, x_train, t_train, x_test, t_test, lr=lr, epochs=BN_EPOCHS, seed=0, progress=False)
+    bn_net = bn_convnet(0.9, cumulative_twins=True)
+    bn_trainer = Trainer(bn_net, x_train, t_train, x_test, t_test, lr=lr, epochs=BN_EPOCHS, seed=0, progress=False)
     cumulative_test_acc = []
     for _ in range(BN_EPOCHS):
         bn_trainer.train_epoch()
-        cumulative_test_acc.append(cumulative_copy(net).accuracy(x_test, t_test))
-    bn_runs[lr, 0.9] = (net, bn_trainer.history)
-    bn_runs[lr, None] = (cumulative_copy(net), {"test_acc": cumulative_test_acc})
+        cumulative_test_acc.append(cumulative_copy(bn_net).accuracy(x_test, t_test))
+    bn_runs[lr, 0.9] = (bn_net, bn_trainer.history)
+    bn_runs[lr, None] = (cumulative_copy(bn_net), {"test_acc": cumulative_test_acc})
     print(f"lr={lr}: {sum(bn_trainer.history['epoch_time']):.0f} s")
 
 # %% [markdown]
-# The same weights; yet in inference mode, which uses the running statistics, the two
-# kinds score differently.
+# The same weights, since it is one network; yet in inference mode, which uses the
+# running statistics, the two kinds score differently.
 # As a reference, "batch statistics" normalizes each batch of 100 test digits with its
 # own mean and variance, as in training: a reference that does not depend on any running
 # statistics. (It runs on
@@ -744,9 +745,9 @@ for lr in [0.001, 0.01]:
 # %%
 def batch_stats_accuracy(net, x, t, batch_size=100):
     """Accuracy when each batch is normalized with its own statistics (training mode), on a copy of net."""
-    twin = bn_convnet(0.9)
-    twin.set_params({**net.params, **net.buffers})
-    hits = [twin.predict(x[i:i + batch_size], train=True).argmax(axis=1) == t[i:i + batch_size]
+    copy = bn_convnet(0.9)
+    copy.set_params({**net.params, **net.buffers})
+    hits = [copy.predict(x[i:i + batch_size], train=True).argmax(axis=1) == t[i:i + batch_size]
             for i in range(0, len(x), batch_size)]
     return np.concatenate(hits).mean()
 
@@ -792,8 +793,8 @@ say(f"After {BN_EPOCHS} epoch{'s' * (BN_EPOCHS > 1)}: " + "; ".join(
     + "Along the way, the largest gap (EMA minus cumulative) was "
     + " and ".join(f"{bn_gaps[lr][bn_worst[lr]]:.1f} points after epoch {bn_worst[lr] + 1} at `lr={lr}`"
                    for lr in bn_gaps) + ".")
-if not QUICK:
-    assert bn_table[0.01][1] > bn_table[0.01][0] + 0.01  # the EMA ahead by more than 10 test digits at lr=0.01
+if not QUICK:  # what the text claims (this experiment at lr=0.01 with seeds 0-3: final gaps 1.3 to 2.1 points, largest 3.4 to 11.2)
+    assert bn_table[0.01][1] > bn_table[0.01][0] and max(bn_gaps[0.01]) > 2  # EMA ahead at the end, by > 2 points at worst
 
 # %% [markdown]
 # **Why?** Look at what the running statistics average. For every channel, the probes
@@ -805,11 +806,12 @@ if not QUICK:
 cumulative_net, ema_net = bn_runs[0.01, None][0], bn_runs[0.01, 0.9][0]
 
 
-def mismatch(net):
+def mismatch(net, ema):
     """For each probed layer, per channel: |running mean - mean of the last 20 batch means|,
-    in units of the channel's current standard deviation."""
+    in units of the channel's current standard deviation (from ``ema``, the EMA network of
+    the same run)."""
     out = []
-    for probe, ema_probe in zip(net.probes, ema_net.probes):
+    for probe, ema_probe in zip(net.probes, ema.probes):
         recent = np.mean(probe.batch_means[-20:], axis=0)
         std = np.sqrt(ema_probe.bn.buffers["running_var"])  # the EMA follows the current spread
         out.append(np.abs(probe.bn.buffers["running_mean"] - recent) / std)
@@ -817,7 +819,7 @@ def mismatch(net):
 
 
 layer_names = ["conv 1", "conv 2", "Affine 1"]
-mis_cumulative, mis_ema = mismatch(cumulative_net), mismatch(ema_net)
+mis_cumulative, mis_ema = mismatch(cumulative_net, ema_net), mismatch(ema_net, ema_net)
 for name, mc, me in zip(layer_names, mis_cumulative, mis_ema):
     print(f"BN after {name:<9} running mean - recent batch means: cumulative {np.median(mc):.2f} std "
           f"(median over channels, worst {mc.max():.2f}), EMA {np.median(me):.2f} std")
@@ -828,7 +830,7 @@ fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), layout="constrained")
 for k, ax in enumerate(axes):
     channel = int(mis_cumulative[k].argmax())
     batch = np.array(cumulative_net.probes[k].batch_means)[:, channel]
-    steps = np.arange(1, len(batch) + 1) / trainer.iters_per_epoch
+    steps = np.arange(1, len(batch) + 1) / bn_trainer.iters_per_epoch
     ax.plot(steps, batch, ".", ms=2, color="0.6", label="batch mean")
     ax.plot(steps, np.array(ema_net.probes[k].running_means)[:, channel], color="C0", label="running mean, EMA")
     ax.plot(steps, np.array(cumulative_net.probes[k].running_means)[:, channel], color="C3",
@@ -854,9 +856,9 @@ plt.show()
 # %%
 def with_buffers(source, replace):
     """A copy of source whose batch-norm buffers named in ``replace`` come from the EMA network."""
-    twin = bn_convnet(None)
-    twin.set_params({**source.params, **source.buffers, **{k: ema_net.buffers[k] for k in replace}})
-    return twin
+    copy = bn_convnet(None)
+    copy.set_params({**source.params, **source.buffers, **{k: ema_net.buffers[k] for k in replace}})
+    return copy
 
 
 bn_keys = [sorted(k for k in ema_net.buffers if k.startswith("running") and k.endswith(str(n))) for n in (2, 4, 6)]
@@ -881,7 +883,7 @@ say(f"Between cumulative and EMA everywhere lie {100 * (acc_ema - acc_cumulative
     "statistics in one layer alone recover " + ", ".join(f"{gains[n]:+.1f} points after {n}" for n in layer_names)
     + f": {answer}."
     + (" These gains add up to more than the whole gap: the stale layers do not each cost their own share; "
-       "any one of them spoils the layers after it." if sum(gains.values()) > 100 * (acc_ema - acc_cumulative) else ""))
+       "any one of them spoils the layers after it." if sum(gains.values()) > 100 * (acc_ema - acc_cumulative) + 0.05 else ""))
 
 # %% [markdown]
 # The cumulative *average* itself is not the culprit: averaging is fine when the
@@ -913,15 +915,23 @@ if not QUICK:
 # with the final weights after training. Note also that the EMA's own price shows early:
 # it starts from mean 0 and variance 1 and needs a few dozen batches to forget them.
 #
-# Does a higher learning rate, which moves the statistics faster, leave the average
-# further behind? In these runs:
+# Does a higher learning rate move the statistics further, and leave the average
+# further behind? In these runs, the same measure of staleness as above at both
+# learning rates, and the accuracy gaps:
 
 # %%
+stale = {lr: np.median(np.concatenate(mismatch(bn_runs[lr, None][0], bn_runs[lr, 0.9][0]))) for lr in (0.01, 0.001)}
 fast, slow = (bn_gaps[lr][bn_worst[lr]] for lr in (0.01, 0.001))
-say(f"The largest gap during training was {fast:.1f} points at `lr=0.01` (after epoch {bn_worst[0.01] + 1}) and "
-    f"{slow:.1f} at `lr=0.001` (after epoch {bn_worst[0.001] + 1}): "
-    + ("the faster the statistics moved, the further behind the cumulative average fell at its worst. "
-       if fast > slow + 1 else "these runs do not show a clear difference between the two learning rates. ")
+final_gap = {lr: 100 * (ema - cum) for lr, (cum, ema, _) in bn_table.items()}
+say(f"At the end of training, the cumulative running means sit {stale[0.01]:.2f} std from the recent batch means "
+    f"at `lr=0.01` and {stale[0.001]:.2f} std at `lr=0.001` (median over all channels of the three layers). "
+    f"The largest accuracy gap during training was {fast:.1f} points at `lr=0.01` (after epoch "
+    f"{bn_worst[0.01] + 1}) and {slow:.1f} at `lr=0.001` (after epoch {bn_worst[0.001] + 1}); the final gap "
+    f"{final_gap[0.01]:.1f} and {final_gap[0.001]:.1f} points. "
+    + ("So the higher learning rate left the statistics further behind, and the cumulative average fell further "
+       "behind at its worst" + (", though not at the end. " if final_gap[0.01] <= final_gap[0.001] else ". ")
+       if stale[0.01] > stale[0.001] and fast > slow + 1 else
+       "These runs do not show a clear difference between the two learning rates. ")
     + "(One run each; one test digit is 0.1 point.)")
 
 # %% [markdown]
