@@ -183,7 +183,9 @@ assert np.allclose(dx, dx_lib)
 # Here are the four steps in one class, the way the book writes it (with `params` and
 # `grads` dicts, as every `cnnlib` layer has). `cnnlib`'s `Convolution` computes the
 # same numbers with faster variants of im2col (im2col transposed, in one of two column
-# orders: see its docstring); this teaching version must agree with it.
+# orders) and of the product (image by image, straight into NCHW order, the bias riding
+# along as a row of ones in col: see its docstring); this teaching version must agree
+# with it.
 
 # %%
 class BookConvolution:
