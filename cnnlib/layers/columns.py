@@ -89,8 +89,10 @@ class Columns:
             self.workspace = np.empty(size + ones, dtype=dtype)
         unfold_fn = unfold_batch_last if self.layout == "batch_last" else unfold
         col = unfold_fn(x, self.FH, self.FW, self.stride, self.pad, out=self.workspace[:size], dilation=self.dilation)
-        self.workspace[size:size + ones] = 1                                  # the bias's row, if any
-        return self.workspace[:size + ones].reshape(-1, col.shape[1]) if ones else col
+        if not ones:
+            return col
+        self.workspace[size:size + ones] = 1                                  # the bias's row
+        return self.workspace[:size + ones].reshape(-1, col.shape[1])
 
     def fold(self, dcol, x_shape):
         """col2im: ``(C*FH*FW, n*OH*OW)`` -> dx ``x_shape`` (n, C, H, W), overlaps added."""
@@ -128,10 +130,8 @@ class Columns:
         # dW = d @ col.T, computed as (col @ d.T).T: OpenBLAS runs this long, thin shape faster
         dW = grouped_matmul(col_g, d_g.transpose(0, 2, 1)).transpose(0, 2, 1)
         db = d @ np.ones(d.shape[1], dtype=d.dtype)                           # row sums (BLAS beats d.sum(1))
-        if not need_dcol:
-            return dW, db, None
-        dcol = grouped_matmul(W_mat.transpose(0, 2, 1), d_g, out=col_g)       # into col's memory
-        return dW, db, dcol.reshape(col.shape)
+        dcol = grouped_matmul(W_mat.transpose(0, 2, 1), d_g, out=col_g) if need_dcol else None  # into col's memory
+        return dW, db, None if dcol is None else dcol.reshape(col.shape)
 
     def release(self):
         """Let the workspace go (inference keeps no col-sized memory between calls)."""
