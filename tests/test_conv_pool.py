@@ -452,6 +452,19 @@ def test_max_pool_ties_go_to_the_first_position(pool_h, pool_w, stride):
     np.testing.assert_allclose(dx, expected, rtol=1e-12, atol=1e-12)
 
 
+def test_max_pool_ties_go_where_np_argmax_sends_them():
+    # values from {0, 1, 2}: most windows hold their max more than once, in several rows and
+    # columns; pooling rows first must still pick the window's first max in reading order
+    rng = np.random.default_rng(22)
+    for trial in range(40):
+        pool_h, pool_w, stride = (int(v) for v in rng.integers(1, 4, size=3))
+        x = rng.integers(0, 3, size=(2, 3, 8, 7)).astype(np.float64)
+        pool = Pooling(pool_h, pool_w, stride, strict=False)
+        dout = rng.standard_normal(pool.forward(x).shape)
+        np.testing.assert_allclose(pool.backward(dout), pool_backward_loop(x, dout, pool_h, pool_w, stride),
+                                   rtol=1e-12, atol=1e-12, err_msg=f"{pool_h}x{pool_w} {stride=}")
+
+
 @pytest.mark.parametrize("mode", ["max", "average"])
 def test_pool_backward_of_an_integer_gradient(mode):
     # average pooling divides dout by the window size: dx must hold floats
@@ -463,15 +476,15 @@ def test_pool_backward_of_an_integer_gradient(mode):
     np.testing.assert_array_equal(dx[0, 0], expected)
 
 
-def test_max_pool_inference_keeps_nothing_for_backward():
-    # training keeps the running maxima (one output-sized array per window position) for
-    # backward; inference keeps nothing of the kind
+def test_max_pool_keeps_only_its_pooled_rows_and_inference_nothing():
+    # training keeps, besides its output, the pooled rows (8, 16, 33, 16) for backward: not
+    # one output-sized array per window position (9 for 3x3); inference keeps nothing
     pool = Pooling(3, 3, 2)
     x = np.random.default_rng(16).standard_normal((8, 16, 33, 33))
-    out_bytes = 8 * 16 * 16 * 16 * 8
+    out_bytes, rows_bytes = 8 * 16 * 16 * 16 * 8, 8 * 16 * 33 * 16 * 8
     after_training, after_inference = retained_after_each(lambda: pool.forward(x),
                                                           lambda: pool.forward(x, train=False))
-    assert after_training >= 8 * out_bytes
+    assert rows_bytes + out_bytes <= after_training < 1.05 * (rows_bytes + out_bytes), after_training
     assert after_inference < out_bytes / 10, after_inference
 
 

@@ -26,13 +26,15 @@ class Pooling(Layer):
         mode: ``"max"`` or ``"average"``.
         strict: sizes that do not divide raise ``ValueError`` (True) or floor (False).
 
-    ``forward``: x (N, C, H, W) -> (N, C, OH, OW), no parameters. Instead of the book's
-    ``col`` (a row per window), it takes one position (i, j) *inside* the window at a time:
-    that position of every window is the strided view ``x[:, :, i::SH, j::SW]``, so the max
-    is built up view by view, with no copy. ``backward``: the mean spreads each window's
-    gradient evenly; the max sends it all to the window's (first) maximum. Integer inputs
-    are averaged and padded in float64. An inference forward keeps no running maxima: a
-    later ``backward`` rebuilds the last training forward's.
+    ``forward``: x (N, C, H, W) -> (N, C, OH, OW). A window's max (mean) is the max (mean)
+    of its rows' maxima (means): forward pools along each row first, ``rows`` (N, C, H, OW),
+    then down the columns of ``rows``. Each 1-D pooling takes one position p of the window
+    at a time: p of every window is a strided view (``x[..., p::SW]``), so the max is built
+    up view by view, with no copy and no ``col``. ``backward``: the mean spreads each
+    window's gradient evenly; the max sends it all to the window's first maximum in reading
+    order (its first row holding the max, that row's first: np.argmax's choice). Integer
+    inputs are averaged and padded in float64. An inference forward keeps nothing: a later
+    ``backward`` pools the last training forward's input again.
     """
 
     def __init__(self, pool_h, pool_w, stride=None, pad=0, mode="max", strict=True):
@@ -68,95 +70,78 @@ class Pooling(Layer):
         PH, PW = pair(self.pad, "pad")
         if self.mode == "average" or (PH, PW) != (0, 0):
             x = as_float(x)  # integers: a sum of uint8 wraps around, and -inf padding has no integer
-        kept = self.pool_h * self.pool_w if train and self.mode == "max" else 1  # the running maxima
-        N = x.shape[0]
-        padded = N * C * (x.shape[2] + 2 * PH) * (x.shape[3] + 2 * PW) if (PH, PW) != (0, 0) else 0
-        check_workspace((kept * N * C * OH * OW + padded) * x.itemsize,
-                        f"Pooling's {'running maxima and output' if kept > 1 else 'output'} ({N}, {C}, {OH}, {OW})"
-                        + (f" times {kept}" if kept > 1 else ""), f"pass fewer images at a time (N = {N})")
-        views = self._views(x, OH, OW)
-        if self.mode == "average":
-            out = sum(views[1:], views[0].copy()) / len(views)
-            return self._keep(out, x=x) if train else out
-        running = _running_max(views, keep=train)         # what backward needs to find each max
-        if train:
-            return self._keep(running[-1], x=x, running=running)
-        saved = getattr(self, "_saved", None)
-        if saved is not None:      # inference keeps no running maxima: backward rebuilds those
-            saved["running"] = None  # of the last training forward from its input
-        return running[-1]
-
-    def _views(self, x, OH, OW):
-        """Position (i, j) of every window of the padded x, each (N, C, OH, OW)."""
+        N, Hp, Wp = x.shape[0], x.shape[2] + 2 * PH, x.shape[3] + 2 * PW
+        padded = Hp * Wp if (PH, PW) != (0, 0) else 0
+        check_workspace(N * C * (Hp * OW + OH * OW + padded) * x.itemsize,
+                        f"Pooling's output ({N}, {C}, {OH}, {OW}) and pooled rows ({N}, {C}, {Hp}, {OW})",
+                        f"pass fewer images at a time (N = {N})")
         x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)  # padding never wins a max
-        return [x[s] for s in self._positions(OH, OW)]
+        rows, out = self._pool(x, OH, OW)
+        if train:
+            return self._keep(out, x=x, rows=rows, out=out)
+        saved = getattr(self, "_saved", None)
+        if saved is not None:  # inference keeps nothing big: a later backward pools the last
+            saved.update(rows=None, out=None)  # training input again
+        return out
+
+    def _pool(self, x, OH, OW):
+        """The padded x's pooled rows, (N, C, Hp, OW), and output (N, C, OH, OW)."""
+        SH, SW = pair(self.stride, "stride")
+        rows = _pool_along(x, self.pool_w, SW, OW, 3, self.mode)     # every row's windows
+        return rows, _pool_along(rows, self.pool_h, SH, OH, 2, self.mode)  # then down the columns of rows
 
     def backward(self, dout):
-        """dout (N, C, OH, OW) -> dx (N, C, H, W)."""
+        """dout (N, C, OH, OW) -> dx (N, C, H, W): back through forward's two poolings."""
         saved = self._kept(dout)
-        x_shape = saved["x"].shape
-        PH, PW = pair(self.pad, "pad")
-        padded_shape = x_shape[:2] + (x_shape[2] + 2 * PH, x_shape[3] + 2 * PW)
-        positions = self._positions(*dout.shape[2:])
-        # floats even for integer dout; zeros first unless the windows tile the padded input
-        # exactly, side by side, so that every input is written once below
-        tiled = (pair(self.stride, "stride") == (self.pool_h, self.pool_w)
-                 and padded_shape[2:] == (self.pool_h * dout.shape[2], self.pool_w * dout.shape[3]))
-        dx = (np.empty if tiled else np.zeros)(padded_shape, dtype=np.result_type(dout, 1.0))
-        if self.mode == "average":
-            share, weights = np.divide, [len(positions)] * len(positions)   # the mean spreads evenly
-        else:
-            running = saved["running"]
-            if running is None:
-                running = _running_max(self._views(saved["x"], *dout.shape[2:]), keep=True)
-            share, weights = np.multiply, _first_max(running)               # only the max saw the output
-        for k, (s, weight) in enumerate(zip(positions, weights)):
-            if self._first_to_touch(k):
-                share(dout, weight, out=dx[s])   # no window has written these inputs yet: write
-            else:
-                dx[s] += share(dout, weight)     # windows overlap here (3x3 pooling with stride 2...)
-        H, W = x_shape[2:]
-        return dx[:, :, PH:PH + H, PW:PW + W]
-
-    def _positions(self, OH, OW):
-        """For each position (i, j) in the window, in reading order: the slice that selects
-        it in every window."""
-        SH, SW = pair(self.stride, "stride")
-        return [np.s_[:, :, i:i + SH * (OH - 1) + 1:SH, j:j + SW * (OW - 1) + 1:SW]
-                for i in range(self.pool_h) for j in range(self.pool_w)]
-
-    def _first_to_touch(self, k):
-        """True if position k is, in reading order, the first to reach the inputs it selects:
-        positions (i, j) with i and j below the stride are."""
-        i, j = divmod(k, self.pool_w)
-        SH, SW = pair(self.stride, "stride")
-        return i < SH and j < SW
+        (SH, SW), (PH, PW) = pair(self.stride, "stride"), pair(self.pad, "pad")
+        x, rows, out = saved["x"], saved["rows"], saved["out"]                 # x is padded
+        if rows is None:                                                       # see forward
+            rows, out = self._pool(x, *dout.shape[2:])
+        drows = _unpool_along(rows, out, dout, self.pool_h, SH, 2, self.mode)
+        dx = _unpool_along(x, rows, drows, self.pool_w, SW, 3, self.mode)
+        return dx[:, :, PH:dx.shape[2] - PH, PW:dx.shape[3] - PW]
 
 
-def _running_max(views, keep):
-    """The max of every window, built up position by position.
+def _positions(size, stride, count, axis):
+    """For each position p in a 1-D window of ``size`` along ``axis`` (2 or 3): the slice that
+    selects it in all ``count`` windows, ``stride`` apart: ``p, p + stride, ...``."""
+    before = (slice(None),) * axis
+    return [before + (slice(p, p + stride * (count - 1) + 1, stride),) for p in range(size)]
 
-    ``keep=True``: the list of running maxima, ``[k]`` = the max over positions 0..k
-    (the last is the output), which :func:`_first_max` needs. ``keep=False``
-    (inference): only the output, computed in place.
-    """
-    if keep:
-        running = [views[0]]
-        for view in views[1:]:
-            running.append(np.maximum(running[-1], view))
-        return running
+
+def _pool_along(x, size, stride, count, axis, mode):
+    """Max or mean of ``count`` windows of ``size`` numbers along one axis of x (N, C, H, W),
+    built up position by position, in place."""
+    views = [x[s] for s in _positions(size, stride, count, axis)]
     out = views[0].copy()
     for view in views[1:]:
-        np.maximum(out, view, out=out)
-    return [out]
+        (np.maximum if mode == "max" else np.add)(out, view, out=out)
+    return out if mode == "max" else np.divide(out, size, out=out)
 
 
-def _first_max(running):
-    """For each position k, a boolean mask (N, C, OH, OW): True where position k is the first
-    position at which the running max reaches the window's max (ties go to the first;
-    a window holding a NaN sends its gradient to its last position)."""
-    reached = None
-    for k, current in enumerate(running):
-        now = current == running[-1] if k < len(running) - 1 else True  # reached by position k?
-        yield now if reached is None else np.greater(now, reached)        # now and not before
-        reached = now
+def _unpool_along(x, out, dout, size, stride, axis, mode):
+    """The gradient of :func:`_pool_along` for its input x, given its output ``out`` and
+    ``dout`` (out's shape): each window's ``dout`` spread evenly (mean) or all to the
+    window's first maximum (max; a window holding a NaN: to its last position)."""
+    positions = _positions(size, stride, dout.shape[axis], axis)
+    dtype = np.result_type(dout, 1.0)                  # floats, even for an integer dout
+    if stride > size:                                  # gaps between the windows get no gradient
+        dx = np.zeros(x.shape, dtype)
+    else:  # positions 0..stride-1 write every input before stride*count: zero only the rest
+        dx = np.empty(x.shape, dtype)
+        dx[(slice(None),) * axis + (slice(stride * dout.shape[axis], None),)] = 0
+    share = np.divide(dout, size, dtype=dtype) if mode == "average" else dout
+    reached = None                     # max: windows whose max an earlier position holds
+    for p, s in enumerate(positions):
+        gets = True                    # which windows send their gradient to position p: all (mean)
+        if mode == "max" and p < size - 1:
+            now = x[s] == out
+            gets = now if reached is None else now & ~reached   # the first maximum only
+            reached = now if reached is None else reached | now
+        elif mode == "max" and reached is not None:
+            gets = ~reached                                     # the last position: the rest
+        if p < stride:
+            np.multiply(share, gets, out=dx[s])   # the first position to reach these inputs: write
+        else:
+            dx[s] += share * gets                 # windows overlap here (3x3 pooling with stride 2...)
+    return dx
