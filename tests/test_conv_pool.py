@@ -458,11 +458,32 @@ def test_max_pool_ties_go_where_np_argmax_sends_them():
     rng = np.random.default_rng(22)
     for trial in range(40):
         pool_h, pool_w, stride = (int(v) for v in rng.integers(1, 4, size=3))
-        x = rng.integers(0, 3, size=(2, 3, 8, 7)).astype(np.float64)
+        x = rng.integers(0, 3, size=(2, 3 + 6 * (trial % 2), 8, 7)).astype(np.float64)  # 9 channels: see below
         pool = Pooling(pool_h, pool_w, stride, strict=False)
         dout = rng.standard_normal(pool.forward(x).shape)
         np.testing.assert_allclose(pool.backward(dout), pool_backward_loop(x, dout, pool_h, pool_w, stride),
                                    rtol=1e-12, atol=1e-12, err_msg=f"{pool_h}x{pool_w} {stride=}")
+
+
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("C", [3, 9])
+def test_pool_on_images_of_a_few_pixels_equals_the_loops(C, mode):
+    # outputs narrower than 8 pixels with at least 8 channels (C = 9) are pooled with the
+    # channels last; the results, the shapes and the gradients stay the loops'
+    rng = np.random.default_rng(23)
+    x = rng.standard_normal((2, C, 9, 9))
+    for pool_h, pool_w, stride, pad in [(3, 3, 2, 0), (2, 3, (1, 2), (1, 0)), (2, 2, 3, 1)]:
+        case = f"{C=} {mode} {pool_h}x{pool_w} {stride=} {pad=}"
+        pool = Pooling(pool_h, pool_w, stride, pad, mode, strict=False)
+        out = pool.forward(x)
+        assert out.flags.c_contiguous, case
+        np.testing.assert_allclose(out, pool_forward_loop(x, pool_h, pool_w, stride, pad, mode),
+                                   rtol=1e-12, atol=1e-12, err_msg=case)
+        dout = rng.standard_normal(out.shape)
+        expected = pool_backward_loop(x, dout, pool_h, pool_w, stride, pad, mode)
+        np.testing.assert_allclose(pool.backward(dout), expected, rtol=1e-12, atol=1e-12, err_msg=case)
+        pool.forward(x[:1], train=False)          # inference in between: backward pools x again
+        np.testing.assert_allclose(pool.backward(dout), expected, rtol=1e-12, atol=1e-12, err_msg=case)
 
 
 @pytest.mark.parametrize("mode", ["max", "average"])

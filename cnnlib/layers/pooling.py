@@ -26,13 +26,13 @@ class Pooling(Layer):
         mode: ``"max"`` or ``"average"``.
         strict: sizes that do not divide raise ``ValueError`` (True) or floor (False).
 
-    ``forward``: x (N, C, H, W) -> (N, C, OH, OW). A window's max (mean) is the max (mean)
-    of its rows' maxima (means): forward pools along each row first, ``rows`` (N, C, H, OW),
-    then down the columns of ``rows``. Each 1-D pooling takes one position p of the window
-    at a time: p of every window is a strided view (``x[..., p::SW]``), so the max is built
-    up view by view, with no copy and no ``col``. ``backward``: the mean spreads each
-    window's gradient evenly; the max sends it all to the window's first maximum in reading
-    order (its first row holding the max, that row's first: np.argmax's choice). Integer
+    ``forward``: x (N, C, H, W) -> (N, C, OH, OW). It takes one position p of the window at a
+    time: p of every window is a strided view (``x[..., p::SW]``), so the max is built up
+    view by view, with no copy and no ``col``. Windows that overlap (3x3, stride 2) go in
+    two steps, fewer views: a window's max (mean) is the max (mean) of its rows' maxima, so
+    forward pools along each row, ``rows`` (N, C, H, OW), then down the columns of ``rows``.
+    ``backward``: the mean spreads each window's gradient evenly; the max sends it all to
+    the window's first maximum in reading order (np.argmax's choice, ties included). Integer
     inputs are averaged and padded in float64. An inference forward keeps nothing: a later
     ``backward`` pools the last training forward's input again.
     """
@@ -72,76 +72,119 @@ class Pooling(Layer):
             x = as_float(x)  # integers: a sum of uint8 wraps around, and -inf padding has no integer
         N, Hp, Wp = x.shape[0], x.shape[2] + 2 * PH, x.shape[3] + 2 * PW
         padded = Hp * Wp if (PH, PW) != (0, 0) else 0
-        check_workspace(N * C * (Hp * OW + OH * OW + padded) * x.itemsize,
-                        f"Pooling's output ({N}, {C}, {OH}, {OW}) and pooled rows ({N}, {C}, {Hp}, {OW})",
+        rows = Hp * OW if self._overlap() else 0
+        check_workspace(N * C * (rows + OH * OW + padded) * x.itemsize,
+                        f"Pooling's output ({N}, {C}, {OH}, {OW})" + (f" and pooled rows ({N}, {C}, {Hp}, {OW})" if rows else ""),
                         f"pass fewer images at a time (N = {N})")
         x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)  # padding never wins a max
-        rows, out = self._pool(x, OH, OW)
+        last = OW < 8 <= C  # short rows: pool with the channels last (see _pool)
+        if last:
+            x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+        rows, out = self._pool(x, OH, OW, last)
+        result = np.ascontiguousarray(out.transpose(0, 3, 1, 2)) if last else out
         if train:
-            return self._keep(out, x=x, rows=rows, out=out)
+            return self._keep(result, x=x, rows=rows, out=out, last=last)
         saved = getattr(self, "_saved", None)
         if saved is not None:  # inference keeps nothing big: a later backward pools the last
             saved.update(rows=None, out=None)  # training input again
-        return out
+        return result
 
-    def _pool(self, x, OH, OW):
-        """The padded x's pooled rows, (N, C, Hp, OW), and output (N, C, OH, OW)."""
+    def _pool(self, x, OH, OW, last):
+        """The padded x's pooled rows (N, C, Hp, OW) and output (N, C, OH, OW); or, ``last``,
+        of x (N, Hp, Wp, C) with the channels last: (N, Hp, OW, C) and (N, OH, OW, C). NumPy's
+        loops run along the last axis and take time to start: for images of a few pixels
+        (AlexNet's 13x13) rows of C numbers are faster than rows of OW. Windows that do not
+        overlap (2x2, stride 2) take one step over the window's positions instead (no rows)."""
+        H_axis = 1 if last else 2
+        if not self._overlap():
+            return None, _pool_over(x, self._positions(OH, OW, H_axis), self.mode)
         SH, SW = pair(self.stride, "stride")
-        rows = _pool_along(x, self.pool_w, SW, OW, 3, self.mode)     # every row's windows
-        return rows, _pool_along(rows, self.pool_h, SH, OH, 2, self.mode)  # then down the columns of rows
+        rows = _pool_over(x, _positions(self.pool_w, SW, OW, H_axis + 1), self.mode)    # every row's windows
+        return rows, _pool_over(rows, _positions(self.pool_h, SH, OH, H_axis), self.mode)  # then down columns
+
+    def _overlap(self):
+        SH, SW = pair(self.stride, "stride")
+        return SH < self.pool_h or SW < self.pool_w
+
+    def _positions(self, OH, OW, H_axis):
+        """Position (i, j) of the window, in reading order: the slice that selects it in every window."""
+        rows = _positions(self.pool_h, pair(self.stride, "stride")[0], OH, H_axis)
+        cols = _positions(self.pool_w, pair(self.stride, "stride")[1], OW, H_axis + 1)
+        return [r + c[-1:] for r in rows for c in cols]
 
     def backward(self, dout):
-        """dout (N, C, OH, OW) -> dx (N, C, H, W): back through forward's two poolings."""
+        """dout (N, C, OH, OW) -> dx (N, C, H, W): back through forward's poolings."""
         saved = self._kept(dout)
         (SH, SW), (PH, PW) = pair(self.stride, "stride"), pair(self.pad, "pad")
-        x, rows, out = saved["x"], saved["rows"], saved["out"]                 # x is padded
-        if rows is None:                                                       # see forward
-            rows, out = self._pool(x, *dout.shape[2:])
-        drows = _unpool_along(rows, out, dout, self.pool_h, SH, 2, self.mode)
-        dx = _unpool_along(x, rows, drows, self.pool_w, SW, 3, self.mode)
+        x, rows, out, last = saved["x"], saved["rows"], saved["out"], saved["last"]   # x padded
+        if last:
+            dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
+        OH, OW, H_axis = (*dout.shape[1:3], 1) if last else (*dout.shape[2:], 2)
+        if out is None:                                                        # see forward
+            rows, out = self._pool(x, OH, OW, last)
+        if rows is None:   # windows side by side: one step, each position writes its share
+            gaps = (SH, SW) != (self.pool_h, self.pool_w)
+            dx = _gradient_array(x, dout, [(H_axis, SH * OH), (H_axis + 1, SW * OW)], gaps)
+            _unpool_over(x, out, dout, self._positions(OH, OW, H_axis), dx, self.pool_h * self.pool_w, self.mode)
+        else:
+            drows = _gradient_array(rows, dout, [(H_axis, SH * OH)], gaps=SH > self.pool_h)
+            _unpool_over(rows, out, dout, _positions(self.pool_h, SH, OH, H_axis), drows, SH, self.mode)
+            dx = _gradient_array(x, dout, [(H_axis + 1, SW * OW)], gaps=SW > self.pool_w)
+            _unpool_over(x, rows, drows, _positions(self.pool_w, SW, OW, H_axis + 1), dx, SW, self.mode)
+        if last:
+            dx = np.ascontiguousarray(dx.transpose(0, 3, 1, 2))
         return dx[:, :, PH:dx.shape[2] - PH, PW:dx.shape[3] - PW]
 
 
 def _positions(size, stride, count, axis):
-    """For each position p in a 1-D window of ``size`` along ``axis`` (2 or 3): the slice that
+    """For each position p in a 1-D window of ``size`` along ``axis``: the slice that
     selects it in all ``count`` windows, ``stride`` apart: ``p, p + stride, ...``."""
     before = (slice(None),) * axis
     return [before + (slice(p, p + stride * (count - 1) + 1, stride),) for p in range(size)]
 
 
-def _pool_along(x, size, stride, count, axis, mode):
-    """Max or mean of ``count`` windows of ``size`` numbers along one axis of x (N, C, H, W),
-    built up position by position, in place."""
-    views = [x[s] for s in _positions(size, stride, count, axis)]
+def _pool_over(x, positions, mode):
+    """Max or mean of every window of x, given the slices that select each position of the
+    window in all windows: built up position by position, in place."""
+    views = [x[s] for s in positions]
     out = views[0].copy()
     for view in views[1:]:
         (np.maximum if mode == "max" else np.add)(out, view, out=out)
-    return out if mode == "max" else np.divide(out, size, out=out)
+    return out if mode == "max" else np.divide(out, len(views), out=out)
 
 
-def _unpool_along(x, out, dout, size, stride, axis, mode):
-    """The gradient of :func:`_pool_along` for its input x, given its output ``out`` and
-    ``dout`` (out's shape): each window's ``dout`` spread evenly (mean) or all to the
-    window's first maximum (max; a window holding a NaN: to its last position)."""
-    positions = _positions(size, stride, dout.shape[axis], axis)
-    dtype = np.result_type(dout, 1.0)                  # floats, even for an integer dout
-    if stride > size:                                  # gaps between the windows get no gradient
-        dx = np.zeros(x.shape, dtype)
-    else:  # positions 0..stride-1 write every input before stride*count: zero only the rest
-        dx = np.empty(x.shape, dtype)
-        dx[(slice(None),) * axis + (slice(stride * dout.shape[axis], None),)] = 0
-    share = np.divide(dout, size, dtype=dtype) if mode == "average" else dout
+def _gradient_array(x, dout, covered, gaps):
+    """An array for the gradient of x, in floats even for an integer dout: zeros where windows
+    leave gaps between them, else only beyond ``covered`` ([(axis, length)]: what the writing
+    positions of :func:`_unpool_over` reach) along each axis."""
+    dtype = np.result_type(dout, 1.0)
+    if gaps:
+        return np.zeros(x.shape, dtype)
+    dx = np.empty(x.shape, dtype)
+    for axis, length in covered:
+        dx[(slice(None),) * axis + (slice(length, None),)] = 0
+    return dx
+
+
+def _unpool_over(x, out, dout, positions, dx, writes, mode):
+    """The gradient of :func:`_pool_over` into dx (x's shape), given its output ``out`` and
+    ``dout`` (out's shape): each window's ``dout`` spread evenly (mean) or all to the window's
+    first maximum (max; a window holding a NaN: to its last position). The first ``writes``
+    positions are the first to reach the inputs they select: they write, the others add."""
+    share = np.divide(dout, len(positions), dtype=dx.dtype) if mode == "average" else dout
     reached = None                     # max: windows whose max an earlier position holds
     for p, s in enumerate(positions):
         gets = True                    # which windows send their gradient to position p: all (mean)
-        if mode == "max" and p < size - 1:
+        if mode == "max" and p < len(positions) - 1:
             now = x[s] == out
-            gets = now if reached is None else now & ~reached   # the first maximum only
-            reached = now if reached is None else reached | now
+            if reached is None:
+                gets = reached = now
+            else:
+                gets = np.greater(now, reached)                 # the max, not reached before
+                np.logical_or(reached, now, out=reached)
         elif mode == "max" and reached is not None:
-            gets = ~reached                                     # the last position: the rest
-        if p < stride:
+            gets = np.logical_not(reached, out=reached)         # the last position: the rest
+        if p < writes:
             np.multiply(share, gets, out=dx[s])   # the first position to reach these inputs: write
         else:
             dx[s] += share * gets                 # windows overlap here (3x3 pooling with stride 2...)
-    return dx
