@@ -80,27 +80,29 @@ class Pooling(Layer):
         last = OW < 8 <= C  # short rows: pool with the channels last (see _pool)
         if last:
             x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
-        rows, out = self._pool(x, OH, OW, last)
+        rows, maxima = self._pool(x, OH, OW, last, keep=train)
+        out = maxima[-1]
         result = np.ascontiguousarray(out.transpose(0, 3, 1, 2)) if last else out
         if train:
-            return self._keep(result, x=x, rows=rows, out=out, last=last)
+            return self._keep(result, x=x, rows=rows, maxima=maxima, last=last)
         saved = getattr(self, "_saved", None)
         if saved is not None:  # inference keeps nothing big: a later backward pools the last
-            saved.update(rows=None, out=None)  # training input again
+            saved.update(rows=None, maxima=None)  # training input again
         return result
 
-    def _pool(self, x, OH, OW, last):
-        """The padded x's pooled rows (N, C, Hp, OW) and output (N, C, OH, OW); or, ``last``,
-        of x (N, Hp, Wp, C) with the channels last: (N, Hp, OW, C) and (N, OH, OW, C). NumPy's
-        loops run along the last axis and take time to start: for images of a few pixels
-        (AlexNet's 13x13) rows of C numbers are faster than rows of OW. Windows that do not
-        overlap (2x2, stride 2) take one step over the window's positions instead (no rows)."""
+    def _pool(self, x, OH, OW, last, keep):
+        """The padded x's pooled rows (N, C, Hp, OW) and ``maxima``, whose last is the output
+        (N, C, OH, OW); or, ``last``, of x (N, Hp, Wp, C) with the channels last: (N, Hp, OW, C)
+        and (N, OH, OW, C). NumPy's loops run along the last axis and take time to start: for
+        images of a few pixels (AlexNet's 13x13) rows of C numbers are faster than rows of OW.
+        Windows side by side (2x2, stride 2) take one step over the window's positions, no
+        rows; with ``keep`` (for backward) that step's maxima are all its running maxima."""
         H_axis = 1 if last else 2
         if not self._overlap():
-            return None, _pool_over(x, self._positions(OH, OW, H_axis), self.mode)
+            return None, _pool_over(x, self._positions(OH, OW, H_axis), self.mode, keep)
         SH, SW = pair(self.stride, "stride")
-        rows = _pool_over(x, _positions(self.pool_w, SW, OW, H_axis + 1), self.mode)    # every row's windows
-        return rows, _pool_over(rows, _positions(self.pool_h, SH, OH, H_axis), self.mode)  # then down columns
+        rows = _pool_over(x, _positions(self.pool_w, SW, OW, H_axis + 1), self.mode)[-1]  # every row's windows
+        return rows, _pool_over(rows, _positions(self.pool_h, SH, OH, H_axis), self.mode)   # then down columns
 
     def _overlap(self):
         SH, SW = pair(self.stride, "stride")
@@ -116,21 +118,21 @@ class Pooling(Layer):
         """dout (N, C, OH, OW) -> dx (N, C, H, W): back through forward's poolings."""
         saved = self._kept(dout)
         (SH, SW), (PH, PW) = pair(self.stride, "stride"), pair(self.pad, "pad")
-        x, rows, out, last = saved["x"], saved["rows"], saved["out"], saved["last"]   # x padded
+        x, rows, maxima, last = saved["x"], saved["rows"], saved["maxima"], saved["last"]   # x padded
         if last:
             dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
         OH, OW, H_axis = (*dout.shape[1:3], 1) if last else (*dout.shape[2:], 2)
-        if out is None:                                                        # see forward
-            rows, out = self._pool(x, OH, OW, last)
-        if rows is None:   # windows side by side: one step, each position writes its share
+        if maxima is None:                                                     # see forward
+            rows, maxima = self._pool(x, OH, OW, last, keep=True)
+        if not self._overlap():   # windows side by side: one step, each position writes its share
             gaps = (SH, SW) != (self.pool_h, self.pool_w)
             dx = _gradient_array(x, dout, [(H_axis, SH * OH), (H_axis + 1, SW * OW)], gaps)
-            _unpool_over(x, out, dout, self._positions(OH, OW, H_axis), dx, self.pool_h * self.pool_w, self.mode)
+            _unpool_over(x, maxima, dout, self._positions(OH, OW, H_axis), dx, self.pool_h * self.pool_w, self.mode)
         else:
             drows = _gradient_array(rows, dout, [(H_axis, SH * OH)], gaps=SH > self.pool_h)
-            _unpool_over(rows, out, dout, _positions(self.pool_h, SH, OH, H_axis), drows, SH, self.mode)
+            _unpool_over(rows, maxima, dout, _positions(self.pool_h, SH, OH, H_axis), drows, SH, self.mode)
             dx = _gradient_array(x, dout, [(H_axis + 1, SW * OW)], gaps=SW > self.pool_w)
-            _unpool_over(x, rows, drows, _positions(self.pool_w, SW, OW, H_axis + 1), dx, SW, self.mode)
+            _unpool_over(x, [rows], drows, _positions(self.pool_w, SW, OW, H_axis + 1), dx, SW, self.mode)
         if last:
             dx = np.ascontiguousarray(dx.transpose(0, 3, 1, 2))
         return dx[:, :, PH:dx.shape[2] - PH, PW:dx.shape[3] - PW]
@@ -143,14 +145,20 @@ def _positions(size, stride, count, axis):
     return [before + (slice(p, p + stride * (count - 1) + 1, stride),) for p in range(size)]
 
 
-def _pool_over(x, positions, mode):
+def _pool_over(x, positions, mode, keep=False):
     """Max or mean of every window of x, given the slices that select each position of the
-    window in all windows: built up position by position, in place."""
+    window in all windows, built up position by position. Returns ``[out]``; with ``keep``
+    (max), every running maximum: ``[k]`` = the max over positions 0..k, the last is out."""
     views = [x[s] for s in positions]
+    if keep and mode == "max":
+        running = [views[0]]
+        for view in views[1:]:
+            running.append(np.maximum(running[-1], view))
+        return running
     out = views[0].copy()
     for view in views[1:]:
         (np.maximum if mode == "max" else np.add)(out, view, out=out)
-    return out if mode == "max" else np.divide(out, len(views), out=out)
+    return [out if mode == "max" else np.divide(out, len(views), out=out)]
 
 
 def _gradient_array(x, dout, covered, gaps):
@@ -166,17 +174,21 @@ def _gradient_array(x, dout, covered, gaps):
     return dx
 
 
-def _unpool_over(x, out, dout, positions, dx, writes, mode):
-    """The gradient of :func:`_pool_over` into dx (x's shape), given its output ``out`` and
+def _unpool_over(x, maxima, dout, positions, dx, writes, mode):
+    """The gradient of :func:`_pool_over` into dx (x's shape), given its ``maxima`` and
     ``dout`` (out's shape): each window's ``dout`` spread evenly (mean) or all to the window's
     first maximum (max; a window holding a NaN: to its last position). The first ``writes``
     positions are the first to reach the inputs they select: they write, the others add."""
+    out = maxima[-1]
+    # does position p hold the max? Ask the running max up to p if kept (contiguous, and
+    # smaller than x), else x's numbers at p
+    held = maxima if len(maxima) == len(positions) else [x[s] for s in positions]
     share = np.divide(dout, len(positions), dtype=dx.dtype) if mode == "average" else dout
     reached = None                     # max: windows whose max an earlier position holds
     for p, s in enumerate(positions):
         gets = True                    # which windows send their gradient to position p: all (mean)
         if mode == "max" and p < len(positions) - 1:
-            now = x[s] == out
+            now = held[p] == out
             if reached is None:
                 gets = reached = now
             else:
