@@ -423,6 +423,21 @@ print(f"overlapping max pooling, dx relative error {errors['x']:.1e}")
 assert errors["x"] < 1e-7
 
 # %% [markdown]
+# **Rows first, then columns.** The max of a 3×3 window is the max of its three rows'
+# maxima. So a 3×3 pooling can be done as two 1-D poolings: take the max of each 3-wide
+# window along every row (stride 2 along the row), then the max of each 3-tall window down
+# the columns of that result. The library pools overlapping windows this way: a row's
+# maxima are computed once and serve both windows that share that row, and no array of
+# windows (the book's `col`) is ever built.
+
+# %%
+x_sep = rng.standard_normal((2, 3, 9, 9))
+row_max = np.maximum(np.maximum(x_sep[..., 0:7:2], x_sep[..., 1:8:2]), x_sep[..., 2:9:2])    # (2, 3, 9, 4)
+two_steps = np.maximum(np.maximum(row_max[:, :, 0:7:2], row_max[:, :, 1:8:2]), row_max[:, :, 2:9:2])  # (2, 3, 4, 4)
+print(two_steps.shape, "equal to the 3x3 pooling:", np.array_equal(two_steps, Pooling(3, 3, stride=2).forward(x_sep)))
+assert np.array_equal(two_steps, BookPooling(3, 3, 2, "max").forward(x_sep))  # the book's im2col way
+
+# %% [markdown]
 # ## Exercises
 #
 # ### Exercise 1: max pooling by hand
