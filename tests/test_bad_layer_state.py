@@ -282,7 +282,9 @@ HUGE = np.broadcast_to(np.zeros(1), (100000, 3, 256, 256))  # a view: no memory,
      r"Pooling's output \(100000, 3, 254, 254\) and pooled rows \(100000, 3, 256, 254\) would need 290 GiB"),
     (lambda: Pooling(2, 2, 1, mode="average").forward(HUGE),
      r"Pooling's output \(100000, 3, 255, 255\) and pooled rows \(100000, 3, 256, 255\) would need 291 GiB"),
-], ids=["im2col", "col2im", "conv_output", "max_pool", "avg_pool"])
+    (lambda: Pooling(2, 2).forward(HUGE),
+     r"Pooling's running maxima and output \(100000, 3, 128, 128\) times 4 would need 146 GiB"),
+], ids=["im2col", "col2im", "conv_output", "max_pool", "avg_pool", "max_pool_side_by_side"])
 def test_more_than_20_gib_is_refused_before_allocating(call, what):
     with pytest.raises(MemoryError, match=what + r" \(\d+ bytes\), more than the memory limit of .* GiB.*"
                                                  r"pass fewer images at a time \(N = 100000\)"):

@@ -71,13 +71,17 @@ class Pooling(Layer):
         if self.mode == "average" or (PH, PW) != (0, 0):
             x = as_float(x)  # integers: a sum of uint8 wraps around, and -inf padding has no integer
         N, Hp, Wp = x.shape[0], x.shape[2] + 2 * PH, x.shape[3] + 2 * PW
-        padded = Hp * Wp if (PH, PW) != (0, 0) else 0
-        rows = Hp * OW if self._overlap() else 0
-        check_workspace(N * C * (rows + OH * OW + padded) * x.itemsize,
-                        f"Pooling's output ({N}, {C}, {OH}, {OW})" + (f" and pooled rows ({N}, {C}, {Hp}, {OW})" if rows else ""),
-                        f"pass fewer images at a time (N = {N})")
-        x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)  # padding never wins a max
         last = OW < 8 <= C  # short rows: pool with the channels last (see _pool)
+        copies = Hp * Wp * (((PH, PW) != (0, 0)) + last)        # padded, transposed
+        if self._overlap():
+            need, what = Hp * OW + OH * OW, f"output ({N}, {C}, {OH}, {OW}) and pooled rows ({N}, {C}, {Hp}, {OW})"
+        else:
+            kept = self.pool_h * self.pool_w if train and self.mode == "max" else 1   # the running maxima
+            need = kept * OH * OW
+            what = f"running maxima and output ({N}, {C}, {OH}, {OW}) times {kept}" if kept > 1 else \
+                f"output ({N}, {C}, {OH}, {OW})"
+        check_workspace(N * C * (need + copies) * x.itemsize, f"Pooling's {what}", f"pass fewer images at a time (N = {N})")
+        x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)  # padding never wins a max
         if last:
             x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
         rows, maxima = self._pool(x, OH, OW, last, keep=train)
