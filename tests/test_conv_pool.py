@@ -468,8 +468,8 @@ def test_max_pool_ties_go_where_np_argmax_sends_them():
 @pytest.mark.parametrize("mode", ["max", "average"])
 @pytest.mark.parametrize("C", [3, 9])
 def test_pool_on_images_of_a_few_pixels_equals_the_loops(C, mode):
-    # outputs narrower than 8 pixels with at least 8 channels (C = 9) are pooled with the
-    # channels last; the results, the shapes and the gradients stay the loops'
+    # overlapping windows on outputs narrower than 8 pixels with at least 8 channels (C = 9)
+    # are pooled with the channels last; the results, the shapes and the gradients stay the loops'
     rng = np.random.default_rng(23)
     x = rng.standard_normal((2, C, 9, 9))
     for pool_h, pool_w, stride, pad in [(3, 3, 2, 0), (2, 3, (1, 2), (1, 0)), (2, 2, 3, 1)]:

@@ -71,7 +71,7 @@ class Pooling(Layer):
         if self.mode == "average" or (PH, PW) != (0, 0):
             x = as_float(x)  # integers: a sum of uint8 wraps around, and -inf padding has no integer
         N, Hp, Wp = x.shape[0], x.shape[2] + 2 * PH, x.shape[3] + 2 * PW
-        last = OW < 8 <= C  # short rows: pool with the channels last (see _pool)
+        last = self._overlap() and OW < 8 <= C  # overlapping windows, short rows: channels last (see _pool)
         copies = Hp * Wp * (((PH, PW) != (0, 0)) + last)        # padded, transposed
         if self._overlap():
             need, what = Hp * OW + OH * OW, f"output ({N}, {C}, {OH}, {OW}) and pooled rows ({N}, {C}, {Hp}, {OW})"
@@ -98,9 +98,10 @@ class Pooling(Layer):
         """The padded x's pooled rows (N, C, Hp, OW) and ``maxima``, whose last is the output
         (N, C, OH, OW); or, ``last``, of x (N, Hp, Wp, C) with the channels last: (N, Hp, OW, C)
         and (N, OH, OW, C). NumPy's loops run along the last axis and take time to start: for
-        images of a few pixels (AlexNet's 13x13) rows of C numbers are faster than rows of OW.
-        Windows side by side (2x2, stride 2) take one step over the window's positions, no
-        rows; with ``keep`` (for backward) that step's maxima are all its running maxima."""
+        images of a few pixels (AlexNet's 13x13) rows of C numbers are faster than rows of OW,
+        for overlapping windows (more passes than the transposes cost). Windows side by side
+        (2x2, stride 2) take one step over the window's positions, no rows; with ``keep`` (for
+        backward) that step's maxima are all its running maxima."""
         H_axis = 1 if last else 2
         if not self._overlap():
             return None, _pool_over(x, self._positions(OH, OW, H_axis), self.mode, keep)
