@@ -196,7 +196,7 @@ def pool_forward_loop(x, pool_h, pool_w, stride=1, pad=0, mode="max"):
     stride, (PH, PW), one = _pairs(stride, pad)
     OH, OW = _out_size(H, pool_h, stride[0], PH), _out_size(W, pool_w, stride[1], PW)
     xp = _pad(x, pad, -np.inf if mode == "max" else 0.0)
-    out = np.zeros((N, C, OH, OW), dtype=x.dtype)
+    out = np.zeros((N, C, OH, OW), dtype=xp.dtype if mode == "max" else np.result_type(xp, 1.0))  # means: floats
     for n in range(N):
         for c in range(C):
             for i in range(OH):
@@ -212,7 +212,7 @@ def pool_backward_loop(x, dout, pool_h, pool_w, stride=1, pad=0, mode="max"):
     _, _, OH, OW = dout.shape
     (SH, SW), (PH, PW), _ = _pairs(stride, pad)
     xp = _pad(x, pad, -np.inf if mode == "max" else 0.0)
-    dxp = np.zeros(xp.shape, dtype=dout.dtype)
+    dxp = np.zeros(xp.shape, dtype=np.result_type(dout, 1.0))  # floats, as the layer's (dout / window size)
     for n in range(N):
         for c in range(C):
             for i in range(OH):

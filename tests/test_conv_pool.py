@@ -486,6 +486,15 @@ def test_pool_on_images_of_a_few_pixels_equals_the_loops(C, mode):
         np.testing.assert_allclose(pool.backward(dout), expected, rtol=1e-12, atol=1e-12, err_msg=case)
 
 
+def test_the_loop_reference_averages_integers_in_floats():
+    # the reference once kept x's dtype: uint8 means were truncated (76 for 76.75)
+    x = np.random.default_rng(24).integers(0, 256, size=(1, 2, 4, 4)).astype(np.uint8)
+    dout = np.arange(8).reshape(1, 2, 2, 2)
+    layer = Pooling(2, 2, mode="average")
+    np.testing.assert_array_equal(pool_forward_loop(x, 2, 2, 2, mode="average"), layer.forward(x))
+    np.testing.assert_array_equal(pool_backward_loop(x, dout, 2, 2, 2, mode="average"), layer.backward(dout))
+
+
 @pytest.mark.parametrize("mode", ["max", "average"])
 def test_pool_backward_of_an_integer_gradient(mode):
     # average pooling divides dout by the window size: dx must hold floats

@@ -15,7 +15,7 @@ class Pooling(Layer):
     ``out[n, c, i, j] = max (or mean) of x[n, c]`` over the window whose top-left corner
     is ``(i*SH, j*SW)`` of the padded input: equal to :class:`cnnlib.reference.BookPooling`
     (max: the book's im2col and argmax) and to :func:`cnnlib.reference.pool_forward_loop` /
-    ``pool_backward_loop``, ties included (``tests/test_conv_pool.py`` asserts it).
+    ``pool_backward_loop``, ties included (finite inputs; ``tests/test_conv_pool.py``).
 
     Args:
         pool_h, pool_w: window size.
@@ -26,15 +26,15 @@ class Pooling(Layer):
         mode: ``"max"`` or ``"average"``.
         strict: sizes that do not divide raise ``ValueError`` (True) or floor (False).
 
-    ``forward``: x (N, C, H, W) -> (N, C, OH, OW). It takes one position p of the window at a
-    time: p of every window is a strided view (``x[..., p::SW]``), so the max is built up
-    view by view, with no copy and no ``col``. Windows that overlap (3x3, stride 2) go in
-    two steps, fewer views: a window's max (mean) is the max (mean) of its rows' maxima, so
-    forward pools along each row, ``rows`` (N, C, H, OW), then down the columns of ``rows``.
-    ``backward``: the mean spreads each window's gradient evenly; the max sends it all to
-    the window's first maximum in reading order (np.argmax's choice, ties included). Integer
-    inputs are averaged and padded in float64. An inference forward keeps nothing: a later
-    ``backward`` pools the last training forward's input again.
+    ``forward``: x (N, C, H, W) -> (N, C, OH, OW). It takes one position (i, j) of the window
+    at a time: (i, j) of every window is a strided view, ``x[:, :, i::SH, j::SW]``, so the max
+    is built up view by view, without copying the windows (no ``col``). Overlapping windows
+    (3x3, stride 2) go in two steps, fewer views: a window's max (mean) is the max (mean) of
+    its rows' maxima (means), so forward pools along each row, ``rows`` (N, C, Hp, OW), then
+    down the columns of ``rows``. ``backward``: the mean spreads each window's gradient
+    evenly; the max sends it all to the window's first maximum in reading order (np.argmax's
+    choice). Integer inputs are averaged and padded in float64. An inference forward keeps
+    nothing: a later ``backward`` pools the last training forward's input again.
     """
 
     def __init__(self, pool_h, pool_w, stride=None, pad=0, mode="max", strict=True):
@@ -70,80 +70,89 @@ class Pooling(Layer):
         PH, PW = pair(self.pad, "pad")
         if self.mode == "average" or (PH, PW) != (0, 0):
             x = as_float(x)  # integers: a sum of uint8 wraps around, and -inf padding has no integer
-        N, Hp, Wp = x.shape[0], x.shape[2] + 2 * PH, x.shape[3] + 2 * PW
-        last = self._overlap() and OW < 8 <= C  # overlapping windows, short rows: channels last (see _pool)
-        copies = Hp * Wp * (((PH, PW) != (0, 0)) + last)        # padded, transposed
+        # overlapping windows on images of a few pixels (AlexNet's 13x13): NumPy's loops run along
+        # the last axis and take time to start, so rows of C numbers beat rows of OW < 8
+        channels_last = self._overlap() and OW < 8 <= C
+        self._check_memory(x.shape, x.itemsize, OH, OW, train, channels_last)
+        x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)  # padding never wins a max
+        if channels_last:
+            x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))                     # (N, Hp, Wp, C)
+        rows, pooled = self._pool(x, OH, OW, channels_last, keep=train)
+        out = np.ascontiguousarray(pooled[-1].transpose(0, 3, 1, 2)) if channels_last else pooled[-1]
+        if train:
+            return self._keep(out, x=x, rows=rows, pooled=pooled, channels_last=channels_last)
+        saved = getattr(self, "_saved", None)
+        if saved is not None:  # the last training forward's: let its rows and maxima go (memory);
+            saved.update(rows=None, pooled=None)  # a later backward pools its input again
+        return out
+
+    def _check_memory(self, x_shape, itemsize, OH, OW, train, channels_last):
+        """A MemoryError naming the arrays if forward's would exceed the memory limit."""
+        N, C, H, W = x_shape
+        PH, PW = pair(self.pad, "pad")
+        Hp, Wp = H + 2 * PH, W + 2 * PW
+        copies = Hp * Wp * (((PH, PW) != (0, 0)) + channels_last)          # padded, transposed
         if self._overlap():
-            need, what = Hp * OW + OH * OW, f"output ({N}, {C}, {OH}, {OW}) and pooled rows ({N}, {C}, {Hp}, {OW})"
+            size, what = Hp * OW + OH * OW, f"output ({N}, {C}, {OH}, {OW}) and pooled rows ({N}, {C}, {Hp}, {OW})"
         else:
             kept = self.pool_h * self.pool_w if train and self.mode == "max" else 1   # the running maxima
-            need = kept * OH * OW
-            what = f"running maxima and output ({N}, {C}, {OH}, {OW}) times {kept}" if kept > 1 else \
-                f"output ({N}, {C}, {OH}, {OW})"
-        check_workspace(N * C * (need + copies) * x.itemsize, f"Pooling's {what}", f"pass fewer images at a time (N = {N})")
-        x = pad_images(x, self.pad, value=-np.inf if self.mode == "max" else 0.0)  # padding never wins a max
-        if last:
-            x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
-        rows, maxima = self._pool(x, OH, OW, last, keep=train)
-        out = maxima[-1]
-        result = np.ascontiguousarray(out.transpose(0, 3, 1, 2)) if last else out
-        if train:
-            return self._keep(result, x=x, rows=rows, maxima=maxima, last=last)
-        saved = getattr(self, "_saved", None)
-        if saved is not None:  # inference keeps nothing big: a later backward pools the last
-            saved.update(rows=None, maxima=None)  # training input again
-        return result
+            size = kept * OH * OW
+            what = f"output ({N}, {C}, {OH}, {OW})" if kept == 1 else \
+                f"running maxima and output ({N}, {C}, {OH}, {OW}) times {kept}"
+        check_workspace(N * C * (size + copies) * itemsize, f"Pooling's {what}", f"pass fewer images at a time (N = {N})")
 
-    def _pool(self, x, OH, OW, last, keep):
-        """The padded x's pooled rows (N, C, Hp, OW) and ``maxima``, whose last is the output
-        (N, C, OH, OW); or, ``last``, of x (N, Hp, Wp, C) with the channels last: (N, Hp, OW, C)
-        and (N, OH, OW, C). NumPy's loops run along the last axis and take time to start: for
-        images of a few pixels (AlexNet's 13x13) rows of C numbers are faster than rows of OW,
-        for overlapping windows (more passes than the transposes cost). Windows side by side
-        (2x2, stride 2) take one step over the window's positions, no rows; with ``keep`` (for
-        backward) that step's maxima are all its running maxima."""
-        H_axis = 1 if last else 2
+    def _pool(self, x, OH, OW, channels_last, keep):
+        """Forward's poolings of the padded x: its pooled rows (None for windows side by side)
+        and ``pooled``, whose last is the output, (N, C, OH, OW) or (N, OH, OW, C) with the
+        channels last. Windows side by side (2x2, stride 2) take one step over the window's
+        positions; with ``keep`` (for backward), ``pooled`` holds all its running maxima."""
+        H_axis = 1 if channels_last else 2
         if not self._overlap():
-            return None, _pool_over(x, self._positions(OH, OW, H_axis), self.mode, keep)
+            return None, _pool_over(x, self._window_positions(OH, OW, H_axis), self.mode, keep)
         SH, SW = pair(self.stride, "stride")
-        rows = _pool_over(x, _positions(self.pool_w, SW, OW, H_axis + 1), self.mode)[-1]  # every row's windows
-        return rows, _pool_over(rows, _positions(self.pool_h, SH, OH, H_axis), self.mode)   # then down columns
+        rows = _pool_over(x, _positions_1d(self.pool_w, SW, OW, H_axis + 1), self.mode)[-1]  # each row's windows
+        return rows, _pool_over(rows, _positions_1d(self.pool_h, SH, OH, H_axis), self.mode)   # then down columns
 
     def _overlap(self):
         SH, SW = pair(self.stride, "stride")
         return SH < self.pool_h or SW < self.pool_w
 
-    def _positions(self, OH, OW, H_axis):
+    def _window_positions(self, OH, OW, H_axis):
         """Position (i, j) of the window, in reading order: the slice that selects it in every window."""
-        rows = _positions(self.pool_h, pair(self.stride, "stride")[0], OH, H_axis)
-        cols = _positions(self.pool_w, pair(self.stride, "stride")[1], OW, H_axis + 1)
+        (SH, SW) = pair(self.stride, "stride")
+        rows, cols = _positions_1d(self.pool_h, SH, OH, H_axis), _positions_1d(self.pool_w, SW, OW, H_axis + 1)
         return [r + c[-1:] for r in rows for c in cols]
 
     def backward(self, dout):
         """dout (N, C, OH, OW) -> dx (N, C, H, W): back through forward's poolings."""
         saved = self._kept(dout)
         (SH, SW), (PH, PW) = pair(self.stride, "stride"), pair(self.pad, "pad")
-        x, rows, maxima, last = saved["x"], saved["rows"], saved["maxima"], saved["last"]   # x padded
-        if last:
+        x, rows, pooled, channels_last = saved["x"], saved["rows"], saved["pooled"], saved["channels_last"]
+        N, C, OH, OW = dout.shape
+        if channels_last:
             dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
-        OH, OW, H_axis = (*dout.shape[1:3], 1) if last else (*dout.shape[2:], 2)
-        if maxima is None:                                                     # see forward
-            rows, maxima = self._pool(x, OH, OW, last, keep=True)
-        if not self._overlap():   # windows side by side: one step, each position writes its share
-            gaps = (SH, SW) != (self.pool_h, self.pool_w)
-            dx = _gradient_array(x, dout, [(H_axis, SH * OH), (H_axis + 1, SW * OW)], gaps)
-            _unpool_over(x, maxima, dout, self._positions(OH, OW, H_axis), dx, self.pool_h * self.pool_w, self.mode)
+        H_axis = 1 if channels_last else 2
+        if pooled is None:                                              # see forward
+            rows, pooled = self._pool(x, OH, OW, channels_last, keep=True)
+        # Positions 0..S-1 along an axis select inputs p, p+S, ...: disjoint, and together all of
+        # them up to S*count; they write. A position p >= S selects inputs that position p - S
+        # has written (overlapping windows): it adds.
+        if not self._overlap():   # windows side by side: every position writes its share
+            dx = _gradient_array(x, dout, [(H_axis, SH * OH), (H_axis + 1, SW * OW)],
+                                 gaps=(SH, SW) != (self.pool_h, self.pool_w))
+            positions = self._window_positions(OH, OW, H_axis)
+            _unpool_over(x, pooled, dout, positions, dx, len(positions), self.mode, running=True)
         else:
             drows = _gradient_array(rows, dout, [(H_axis, SH * OH)], gaps=SH > self.pool_h)
-            _unpool_over(rows, maxima, dout, _positions(self.pool_h, SH, OH, H_axis), drows, SH, self.mode)
+            _unpool_over(rows, pooled, dout, _positions_1d(self.pool_h, SH, OH, H_axis), drows, SH, self.mode)
             dx = _gradient_array(x, dout, [(H_axis + 1, SW * OW)], gaps=SW > self.pool_w)
-            _unpool_over(x, [rows], drows, _positions(self.pool_w, SW, OW, H_axis + 1), dx, SW, self.mode)
-        if last:
+            _unpool_over(x, [rows], drows, _positions_1d(self.pool_w, SW, OW, H_axis + 1), dx, SW, self.mode)
+        if channels_last:
             dx = np.ascontiguousarray(dx.transpose(0, 3, 1, 2))
         return dx[:, :, PH:dx.shape[2] - PH, PW:dx.shape[3] - PW]
 
 
-def _positions(size, stride, count, axis):
+def _positions_1d(size, stride, count, axis):
     """For each position p in a 1-D window of ``size`` along ``axis``: the slice that
     selects it in all ``count`` windows, ``stride`` apart: ``p, p + stride, ...``."""
     before = (slice(None),) * axis
@@ -156,7 +165,7 @@ def _pool_over(x, positions, mode, keep=False):
     (max), every running maximum: ``[k]`` = the max over positions 0..k, the last is out."""
     views = [x[s] for s in positions]
     if keep and mode == "max":
-        running = [views[0]]
+        running = [views[0].copy()]       # a copy: the output never shares x's memory
         for view in views[1:]:
             running.append(np.maximum(running[-1], view))
         return running
@@ -179,25 +188,25 @@ def _gradient_array(x, dout, covered, gaps):
     return dx
 
 
-def _unpool_over(x, maxima, dout, positions, dx, writes, mode):
-    """The gradient of :func:`_pool_over` into dx (x's shape), given its ``maxima`` and
+def _unpool_over(x, pooled, dout, positions, dx, writes, mode, running=False):
+    """The gradient of :func:`_pool_over` into dx (x's shape), given what it returned and
     ``dout`` (out's shape): each window's ``dout`` spread evenly (mean) or all to the window's
-    first maximum (max; a window holding a NaN: to its last position). The first ``writes``
-    positions are the first to reach the inputs they select: they write, the others add."""
-    out = maxima[-1]
-    # does position p hold the max? Ask the running max up to p if kept (contiguous, and
-    # smaller than x), else x's numbers at p
-    held = maxima if len(maxima) == len(positions) else [x[s] for s in positions]
+    first maximum (max; a window holding a NaN: somewhere in its last row). The first
+    ``writes`` positions write, the others add. ``running``: ``pooled`` holds the running
+    maxima, so "has the max been reached by position p" reads ``pooled[p]`` (already computed)
+    instead of x's numbers at p."""
+    out = pooled[-1]
+    seen = pooled if running else [x[s] for s in positions]
     share = np.divide(dout, len(positions), dtype=dx.dtype) if mode == "average" else dout
     reached = None                     # max: windows whose max an earlier position holds
     for p, s in enumerate(positions):
         gets = True                    # which windows send their gradient to position p: all (mean)
         if mode == "max" and p < len(positions) - 1:
-            now = held[p] == out
+            now = seen[p] == out
             if reached is None:
-                gets = reached = now
+                gets, reached = now, now.copy()
             else:
-                gets = np.greater(now, reached)                 # the max, not reached before
+                gets = np.greater(now, reached)                 # now, and not before (True > False)
                 np.logical_or(reached, now, out=reached)
         elif mode == "max" and reached is not None:
             gets = np.logical_not(reached, out=reached)         # the last position: the rest
