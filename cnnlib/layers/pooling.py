@@ -165,7 +165,7 @@ def _pool_over(x, positions, mode, keep=False):
     (max), every running maximum: ``[k]`` = the max over positions 0..k, the last is out."""
     views = [x[s] for s in positions]
     if keep and mode == "max":
-        running = [views[0].copy()]       # a copy: the output never shares x's memory
+        running = [views[0] if len(views) > 1 else views[0].copy()]   # the output never shares x's memory
         for view in views[1:]:
             running.append(np.maximum(running[-1], view))
         return running
@@ -203,11 +203,11 @@ def _unpool_over(x, pooled, dout, positions, dx, writes, mode, running=False):
         gets = True                    # which windows send their gradient to position p: all (mean)
         if mode == "max" and p < len(positions) - 1:
             now = seen[p] == out
-            if reached is None:
-                gets, reached = now, now.copy()
+            gets = now if reached is None else np.greater(now, reached)   # now, and not before
+            if running or reached is None:
+                reached = now     # (running maxima only grow: reached by p is reached from then on)
             else:
-                gets = np.greater(now, reached)                 # now, and not before (True > False)
-                np.logical_or(reached, now, out=reached)
+                np.logical_or(reached, now, out=reached)   # (now's first use, as p=0's gets, is over)
         elif mode == "max" and reached is not None:
             gets = np.logical_not(reached, out=reached)         # the last position: the rest
         if p < writes:
