@@ -146,7 +146,8 @@ class Pooling(Layer):
             drows = _gradient_array(rows, dout, [(H_axis, SH * OH)], gaps=SH > self.pool_h)
             _unpool_over(rows, pooled, dout, _positions_1d(self.pool_h, SH, OH, H_axis), drows, SH, self.mode)
             dx = _gradient_array(x, dout, [(H_axis + 1, SW * OW)], gaps=SW > self.pool_w)
-            _unpool_over(x, [rows], drows, _positions_1d(self.pool_w, SW, OW, H_axis + 1), dx, SW, self.mode)
+            _unpool_over(x, [rows], drows, _positions_1d(self.pool_w, SW, OW, H_axis + 1), dx, SW, self.mode,
+                         own_dout=True)
         if channels_last:
             dx = np.ascontiguousarray(dx.transpose(0, 3, 1, 2))
         return dx[:, :, PH:dx.shape[2] - PH, PW:dx.shape[3] - PW]
@@ -188,13 +189,14 @@ def _gradient_array(x, dout, covered, gaps):
     return dx
 
 
-def _unpool_over(x, pooled, dout, positions, dx, writes, mode, running=False):
+def _unpool_over(x, pooled, dout, positions, dx, writes, mode, running=False, own_dout=False):
     """The gradient of :func:`_pool_over` into dx (x's shape), given what it returned and
     ``dout`` (out's shape): each window's ``dout`` spread evenly (mean) or all to the window's
     first maximum (max; a window holding a NaN: somewhere in its last row). The first
     ``writes`` positions write, the others add. ``running``: ``pooled`` holds the running
     maxima, so "has the max been reached by position p" reads ``pooled[p]`` (already computed)
-    instead of x's numbers at p."""
+    instead of x's numbers at p. ``own_dout``: dout may be overwritten (no temporary the size
+    of dout for the last position: a fresh one of megabytes costs page faults)."""
     out = pooled[-1]
     seen = pooled if running else [x[s] for s in positions]
     share = np.divide(dout, len(positions), dtype=dx.dtype) if mode == "average" else dout
@@ -212,5 +214,6 @@ def _unpool_over(x, pooled, dout, positions, dx, writes, mode, running=False):
             gets = np.logical_not(reached, out=reached)         # the last position: the rest
         if p < writes:
             np.multiply(share, gets, out=dx[s])   # the first position to reach these inputs: write
-        else:
-            dx[s] += share * gets                 # windows overlap here (3x3 pooling with stride 2...)
+        else:                                     # windows overlap here (3x3 pooling with stride 2...):
+            last = p == len(positions) - 1 and (own_dout or share is not dout)
+            dx[s] += np.multiply(share, gets, out=share if last else None)  # (share's last use: in place)
