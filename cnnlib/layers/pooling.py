@@ -128,7 +128,7 @@ class Pooling(Layer):
         saved = self._kept(dout)
         (SH, SW), (PH, PW) = pair(self.stride, "stride"), pair(self.pad, "pad")
         x, rows, pooled, channels_last = saved["x"], saved["rows"], saved["pooled"], saved["channels_last"]
-        N, C, OH, OW = dout.shape
+        OH, OW = dout.shape[2:]
         if channels_last:
             dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
         H_axis = 1 if channels_last else 2
