@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from cnnlib import Sequential, rel_error
+from cnnlib.network import run_order
 from cnnlib.im2col import im2col
 from cnnlib.io import load_npz, save_npz
 from cnnlib.layers import Affine, BatchNormalization, Convolution, Pooling, Relu
@@ -258,3 +259,53 @@ def test_load_npz_round_trip(tmp_path):
     assert set(loaded) == set(net.params) | {MODEL_KEY}
     for k, v in net.params.items():
         np.testing.assert_array_equal(loaded[k], v)
+
+
+
+# --- the run order: a max pooling after a ReLU runs first -----------------------------------
+
+def tied_convnet():
+    """A network of integer weights on integer images (float64): windows full of equal
+    numbers and zeros, the ties where the order of ReLU and pooling could show."""
+    rng = np.random.default_rng(0)
+
+    def ints(*shape):
+        return rng.integers(-1, 2, shape).astype(np.float64)
+
+    return Sequential([
+        Convolution(ints(3, 1, 3, 3), np.zeros(3), pad=1), Relu(), Pooling(2, 2),              # (3, 4, 4)
+        Convolution(ints(4, 3, 3, 3), ints(4), pad=1), Relu(), Pooling(3, 3, 2, pad=1, strict=False),  # (4, 2, 2)
+        Affine(ints(16, 5), ints(5)), Relu(), Affine(ints(5, 3) / 4, np.zeros(3)),
+    ])
+
+
+def test_a_max_pooling_after_a_relu_runs_first_and_nothing_else_moves():
+    names = [type(layer).__name__ for layer in run_order(tied_convnet().layers)]
+    assert names == ["Convolution", "Pooling", "Relu", "Convolution", "Pooling", "Relu", "Affine", "Relu", "Affine"]
+    relu, average, maximum = Relu(), Pooling(2, 2, mode="average"), Pooling(2, 2)
+    assert run_order([relu, average]) == [relu, average]          # the mean of ReLUs is not the ReLU of a mean
+    assert run_order([relu, maximum, Pooling(2, 2)])[-1] is relu   # past two max poolings
+    other = type("LeakyRelu", (Relu,), {})()                       # another activation, even a subclass, stays
+    assert run_order([other, maximum]) == [other, maximum]
+
+
+def test_running_pooling_first_gives_the_listed_orders_numbers_bit_for_bit():
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 3, (4, 1, 8, 8)).astype(np.float64)
+    t = rng.integers(0, 3, 4)
+    net = tied_convnet()
+    h = x
+    for layer in net.layers:                                       # the book's order, by hand
+        h = layer.forward(h, train=True)
+    listed_loss, dout = net.last_layer.forward(h, t), net.last_layer.backward(1.0)
+    for layer in reversed(net.layers):
+        dout = layer.backward(dout)
+    listed = {key: layer.grads[name].copy() for layer, name, key in net._names}
+    assert len(np.unique(h)) < h.size                               # ties reached the end, and zeros:
+    assert (net.layers[1]._saved["mask"] == 0).mean() > 0.3         # many windows are <= 0
+
+    loss, grads = net.loss_and_gradient(x, t)
+    assert loss == listed_loss
+    for key in listed:
+        np.testing.assert_array_equal(grads[key], listed[key], err_msg=key)
+    np.testing.assert_array_equal(net.predict(x), h)
