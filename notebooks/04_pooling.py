@@ -437,6 +437,30 @@ two_steps = np.maximum(np.maximum(row_max[:, :, 0:7:2], row_max[:, :, 1:8:2]), r
 print(two_steps.shape, "equal to the 3x3 pooling:", np.array_equal(two_steps, Pooling(3, 3, stride=2).forward(x_sep)))
 assert np.array_equal(two_steps, BookPooling(3, 3, 2, "max").forward(x_sep))  # the book's im2col way
 
+
+# %% [markdown]
+# **Max pooling and ReLU commute.** Both keep the larger number, so the max of a window's
+# ReLUs is the ReLU of the window's max. A network with a ReLU before its max pooling (the
+# book's SimpleConvNet) may pool first and apply the ReLU to a quarter of the numbers:
+# `cnnlib.Sequential` does exactly that (`cnnlib.network.run_order`), and the gradients
+# agree too. Average pooling does not commute with ReLU: the mean of −2 and 2 is 0, the mean
+# of their ReLUs is 1.
+
+# %%
+def relu(a):
+    return np.maximum(a, 0)
+
+
+x_relu = rng.standard_normal((2, 3, 8, 8))
+max_pool, avg_pool = Pooling(2, 2), Pooling(2, 2, mode="average")
+assert np.array_equal(max_pool.forward(relu(x_relu)), relu(max_pool.forward(x_relu)))
+pair_window = np.array([[[[-2.0, 2.0], [-2.0, 2.0]]]])
+print("max:     pool(relu) =", max_pool.forward(relu(pair_window)).item(), " relu(pool) =",
+      relu(max_pool.forward(pair_window)).item())
+print("average: pool(relu) =", avg_pool.forward(relu(pair_window)).item(), " relu(pool) =",
+      relu(avg_pool.forward(pair_window)).item())
+assert avg_pool.forward(relu(pair_window)).item() == 1 and relu(avg_pool.forward(pair_window)).item() == 0
+
 # %% [markdown]
 # ## Exercises
 #
