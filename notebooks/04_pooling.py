@@ -40,7 +40,7 @@ from cnnlib.course.exercises import check, check_function
 from cnnlib.course.report import say
 from cnnlib.course.viz import draw_matrix
 from cnnlib.data import load_mnist
-from cnnlib.layers import Convolution, Pooling
+from cnnlib.layers import Convolution, Pooling, Relu
 
 plt.rcParams["figure.dpi"] = 72
 rng = np.random.default_rng(0)
@@ -439,27 +439,37 @@ assert np.array_equal(two_steps, BookPooling(3, 3, 2, "max").forward(x_sep))  # 
 
 
 # %% [markdown]
-# **Max pooling and ReLU commute.** Both keep the larger number, so the max of a window's
-# ReLUs is the ReLU of the window's max. A network with a ReLU before its max pooling (the
-# book's SimpleConvNet) may pool first and apply the ReLU to a quarter of the numbers:
-# `cnnlib.Sequential` does exactly that (`cnnlib.network.run_order`), and the gradients
-# agree too. Average pooling does not commute with ReLU: the mean of −2 and 2 is 0, the mean
-# of their ReLUs is 1.
+# **Max pooling and ReLU commute.** ReLU is max(x, 0), and a max of maxima is the max of
+# everything, so the max of a window's ReLUs is the ReLU of the window's max. Backward agrees
+# too: pooling sends the gradient to the window's first maximum, which is where the ReLU lets
+# it through, and a window that is all ≤ 0 sends 0 either way. A network with a ReLU before
+# its max pooling (the book's SimpleConvNet) may therefore pool first and apply the ReLU to
+# a quarter of the numbers: `cnnlib.Sequential` does exactly that
+# (`cnnlib.network.run_order`). Average pooling does not commute with ReLU: the mean of −2
+# and 2 is 0, the mean of their ReLUs is 1.
 
 # %%
-def relu(a):
-    return np.maximum(a, 0)
+def forward_backward(layers, x, dout):
+    for layer in layers:
+        x = layer.forward(x)
+    for layer in reversed(layers):
+        dout = layer.backward(dout)
+    return x, dout
 
 
-x_relu = rng.standard_normal((2, 3, 8, 8))
-max_pool, avg_pool = Pooling(2, 2), Pooling(2, 2, mode="average")
-assert np.array_equal(max_pool.forward(relu(x_relu)), relu(max_pool.forward(x_relu)))
+x_relu = rng.integers(-2, 3, (2, 3, 8, 8)).astype(np.float64)  # small integers: ties and zeros everywhere
+dout_relu = rng.standard_normal((2, 3, 4, 4))
+out_book, dx_book = forward_backward([Relu(), Pooling(2, 2)], x_relu, dout_relu)    # the book's order
+out_first, dx_first = forward_backward([Pooling(2, 2), Relu()], x_relu, dout_relu)  # pooling first
+assert np.array_equal(out_book, out_first) and np.array_equal(dx_book, dx_first)
+print("ReLU then max pooling = max pooling then ReLU, forward and backward")
+
 pair_window = np.array([[[[-2.0, 2.0], [-2.0, 2.0]]]])
-print("max:     pool(relu) =", max_pool.forward(relu(pair_window)).item(), " relu(pool) =",
-      relu(max_pool.forward(pair_window)).item())
-print("average: pool(relu) =", avg_pool.forward(relu(pair_window)).item(), " relu(pool) =",
-      relu(avg_pool.forward(pair_window)).item())
-assert avg_pool.forward(relu(pair_window)).item() == 1 and relu(avg_pool.forward(pair_window)).item() == 0
+average = Pooling(2, 2, mode="average")
+relu_then_mean = average.forward(Relu().forward(pair_window)).item()
+mean_then_relu = Relu().forward(average.forward(pair_window)).item()
+print(f"average pooling: ReLU then mean = {relu_then_mean}, mean then ReLU = {mean_then_relu}")
+assert (relu_then_mean, mean_then_relu) == (1, 0)
 
 # %% [markdown]
 # ## Exercises
