@@ -48,6 +48,7 @@ def run_order(layers):
             order[i], order[i + 1] = order[i + 1], order[i]
     return order
 
+
 class _Params(MutableMapping):
     """``network.params``: a live view of the layers' own arrays under the network's names."""
 

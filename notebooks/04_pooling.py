@@ -437,7 +437,6 @@ two_steps = np.maximum(np.maximum(row_max[:, :, 0:7:2], row_max[:, :, 1:8:2]), r
 print(two_steps.shape, "equal to the 3x3 pooling:", np.array_equal(two_steps, Pooling(3, 3, stride=2).forward(x_sep)))
 assert np.array_equal(two_steps, BookPooling(3, 3, 2, "max").forward(x_sep))  # the book's im2col way
 
-
 # %% [markdown]
 # **Max pooling and ReLU commute.** ReLU is max(x, 0), and a max of maxima is the max of
 # everything, so the max of a window's ReLUs is the ReLU of the window's max. Backward agrees
