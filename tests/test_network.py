@@ -261,7 +261,6 @@ def test_load_npz_round_trip(tmp_path):
         np.testing.assert_array_equal(loaded[k], v)
 
 
-
 # --- the run order: a max pooling after a ReLU runs first -----------------------------------
 
 def tied_convnet():
