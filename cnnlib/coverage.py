@@ -45,8 +45,8 @@ class IndexSet:
     ``length`` consecutive indices, the i-th starting at ``start + i*period``.
 
     Behaves like the sorted tuple of its indices (``len``, ``in``, iteration, ``==`` with a
-    tuple or list) without ever listing them: ``ranges()`` gives the runs, and ``str`` reads
-    like "5–22, 28–45, ... (9 runs)".
+    tuple or list) without ever listing them: ``ranges()`` gives the runs, and ``str`` lists
+    up to four runs ("1, 3, 5, 7") and shortens more, like "5–22, 28–45, 51–68, ... (9 runs, 162 in all)".
     """
 
     blocks: tuple = ()
@@ -96,8 +96,9 @@ class IndexSet:
 
     def __str__(self):
         runs = self.ranges(limit=4)
-        text = ", ".join(f"{r.start}" if len(r) == 1 else f"{r.start}–{r.stop - 1}" for r in runs[:3])
-        if self.run_count > 3:
+        shown = runs if self.run_count <= 4 else runs[:3]   # "..." only where it hides 2 runs or more
+        text = ", ".join(f"{r.start}" if len(r) == 1 else f"{r.start}–{r.stop - 1}" for r in shown)
+        if self.run_count > 4:
             text += f", ... ({self.run_count} runs, {len(self)} in all)"
         return text
 

@@ -109,7 +109,7 @@ assert (out + 3 == [[18, 19], [9, 18]]).all()
 
 # %% [markdown]
 # The library's `Convolution` layer computes the same thing. It works on 4-D arrays
-# `(N, C, H, W)` (a batch of images with channels; section 7 explains them), so we add
+# `(N, C, H, W)` (a batch of images with channels; section 7 below explains them), so we add
 # two axes of length 1 with `[None, None]`:
 
 # %%
@@ -249,7 +249,8 @@ print(message)
 assert "not divisible by stride = 3" in message
 
 # %% [markdown]
-# The book's code, and PyTorch, **floor** the division instead: $\lfloor 4/3 \rfloor + 1 = 2$
+# The book's text asks for sizes that divide (and notes that some frameworks round
+# instead). The book's code, and PyTorch, **floor** the division: $\lfloor 4/3 \rfloor + 1 = 2$
 # positions, at rows 0 and 3. They cover rows 0 to 5, so row 6 is never seen by any
 # window. `size_report` tells which rows are lost:
 
@@ -341,11 +342,14 @@ print("y[1, 2] = image 1 convolved with filter 2, plus bias 2")
 
 # %% [markdown]
 # ## 8. The output-size explorer
-# Move the sliders: **H**, **W** (input), **FH**, **FW** (filter), **P** (padding), **S**
-# (stride). The explorer substitutes the numbers into the formula and draws the padded
-# input with the filter at its first (blue) and last (orange) positions. When the sizes
-# do not divide, it explains what flooring does, colours the never-seen rows and columns
-# red, and suggests the nearest padding and stride that fit. Try S = 2, then S = 3.
+# Move the sliders: **H**, **W** (input), **FH**, **FW** (filter), **PH**, **PW** (padding
+# of the height and the width), **SH**, **SW** (stride, the same two ways) and **D**
+# (dilation, section 9). The explorer substitutes the numbers into the formula and draws
+# the padded input with the filter at its first (blue) and last (orange) positions; the
+# **window** slider walks a third, green window through every position, and the output cell
+# it gives (it starts at window 0, on top of the blue one). When the sizes do not divide,
+# it explains what flooring does, colours the never-seen rows and columns red, and suggests
+# the nearest padding and stride that fit. Try SH = SW = 2, then 3.
 
 # %%
 output_size_explorer(H=28, W=28, FH=5, FW=5, P=0, S=1)
@@ -372,12 +376,19 @@ plt.show()
 #
 # $$OH = \frac{H + 2P_H - FH}{S_H} + 1 \qquad OW = \frac{W + 2P_W - FW}{S_W} + 1$$
 #
-# The layers take a pair `(h, w)` wherever they take a number. d2l's example: an 8×8
-# input, a 3×5 filter, padding (0, 1) and stride (3, 4). Neither dimension divides
-# ($5/3$ and $5/4$), so strict mode refuses; floored like PyTorch, the output is 2×2:
+# The layers take a pair `(h, w)` wherever they take a number. An example from *Dive into
+# Deep Learning* (d2l.ai, section 7.3): an 8×8 input, a 3×5 filter, padding (0, 1) and
+# stride (3, 4). Neither dimension divides ($5/3$ and $5/4$), so strict mode (the default)
+# refuses; floored like PyTorch, the output is 2×2:
 
 # %%
 x8 = np.zeros((1, 1, 8, 8))
+try:
+    Convolution(np.zeros((1, 1, 3, 5)), np.zeros(1), stride=(3, 4), pad=(0, 1)).forward(x8)
+except ValueError as error:
+    print("strict:", str(error).splitlines()[0])
+else:
+    raise AssertionError("strict mode should refuse these sizes")
 conv = Convolution(np.zeros((1, 1, 3, 5)), np.zeros(1), stride=(3, 4), pad=(0, 1), strict=False)
 OH = cnnlib.conv_output_size(8, 3, stride=3, pad=0, strict=False)   # (8 + 0 - 3) // 3 + 1
 OW = cnnlib.conv_output_size(8, 5, stride=4, pad=1, strict=False)   # (8 + 2 - 5) // 4 + 1
@@ -479,8 +490,8 @@ assert check_claims("same padding for 7x7", solution_same_pad_7x7, claims_same_p
 # %% [markdown]
 # ### Exercise 3: shapes through a layer
 # A batch of 8 RGB images of 64×64 pixels goes through a convolution layer with 20
-# filters of size 3×3, padding 1 and stride 2. Give the output shape as a tuple
-# `(N, FN, OH, OW)`.
+# filters of size 3×3, padding 1 and stride 2, flooring as PyTorch does (`strict=False`:
+# the sizes do not divide). Give the output shape as a tuple `(N, FN, OH, OW)`.
 
 # %%
 shape_answer = None  # your answer, e.g. (1, 2, 3, 4)
@@ -501,7 +512,7 @@ assert not check("output shape", (8, 20, 32.5, 32.5), expected_shape, same_type=
 
 # %% [markdown]
 # The sizes of exercise 3 do not divide. Move the explorer's sliders to H = W = 64,
-# FH = FW = 3, P = 1, S = 2 to see what flooring drops there (only padding).
+# FH = FW = 3, PH = PW = 1, SH = SW = 2 to see what flooring drops there (only padding).
 #
 # ### Exercise 4: the rows nobody sees
 # A 28×28 digit, a 5×5 filter, no padding, stride 3, and flooring. Which input rows are
@@ -528,9 +539,9 @@ assert check("never-seen rows", solution_unseen_rows, list(size_report(28, 5, st
 # - A convolution slides a filter over the input; each position gives one multiply-add,
 #   plus one bias per filter.
 # - Padding $P$ adds zeros around the input; stride $S$ is the step between positions.
-# - $OH = (H + 2P - FH)/S + 1$. When it is not a whole number, the book and PyTorch
-#   floor it and silently skip the last rows; `cnnlib` refuses unless you ask with
-#   `strict=False`.
+# - $OH = (H + 2P - FH)/S + 1$. When it is not a whole number, the book's code and
+#   PyTorch floor it and silently skip the last rows; `cnnlib` refuses (as the book's text
+#   asks for sizes that divide) unless you ask with `strict=False`.
 # - "Same" padding, $P = (FH - 1)/2$ with stride 1, keeps the size.
 # - `(N, C, H, W) * (FN, C, FH, FW) → (N, FN, OH, OW)`: channels are summed, each filter
 #   makes one output channel.

@@ -17,7 +17,8 @@
 # # 02 im2col: convolution as one matrix product
 #
 # In [01](01_padding_and_stride.ipynb) we computed a convolution with Python loops. That
-# is clear but slow: a small batch already needs tens of thousands of tiny NumPy calls.
+# is clear but slow: a batch of 100 small images already needs over a million tiny NumPy
+# calls (section 2 counts them).
 # The book's trick, **im2col** ("image to columns"), copies every window of the input
 # into one row of a big matrix. The whole convolution then becomes **one matrix
 # product**, which NumPy runs at full speed.
@@ -29,7 +30,8 @@
 # - explain why `col2im` accumulates with `+=`;
 # - measure how much faster im2col is than loops.
 #
-# This follows *Deep Learning from Scratch*, section 7.4.
+# This follows *Deep Learning from Scratch*, section 7.4, where im2col "unfolds"
+# (展開, *tenkai*) the input.
 
 # %%
 import timeit
@@ -51,7 +53,7 @@ rng = np.random.default_rng(0)
 
 # %% [markdown]
 # ## 1. 4-D arrays
-# A batch of images is a 4-D array `(N, C, H, W)`: N images, C channels, H rows, W
+# A batch of images is a 4-D array (4次元配列) `(N, C, H, W)`: N images, C channels, H rows, W
 # columns. Ten one-channel 28×28 images, as in the book:
 
 # %%
@@ -97,11 +99,14 @@ assert np.allclose(out_naive, Convolution(filters, b, stride=2, pad=1).forward(x
 
 # %% [markdown]
 # Count the Python-level iterations for a modest batch: 100 images, 30 filters of 5×5,
-# 28×28 input. Each one calls NumPy on a tiny window, and each call costs microseconds.
+# 28×28 input. Each one calls NumPy on a tiny window (section 8 measures what that costs).
 
 # %%
-N, FN, OH, OW = 100, 30, 24, 24
-print(f"{N * FN * OH * OW:,} Python loop iterations, each a small NumPy call")
+# NBVAL_CHECK_OUTPUT
+N, FN, OH, OW = 100, 30, cnnlib.conv_output_size(28, 5), cnnlib.conv_output_size(28, 5)
+loop_iterations = N * FN * OH * OW
+print(f"{N} images x {FN} filters x {OH}x{OW} outputs = {loop_iterations:,} Python loop iterations, "
+      "each a small NumPy call")
 
 # %% [markdown]
 # ## 3. im2col on a tiny labelled example
@@ -256,7 +261,7 @@ ax.set_xlabel("filter size F (F×F)")
 ax.set_ylabel("size of col / size of input")
 ax.set_yscale("log")
 ax.legend(fontsize=8)
-ax.set_title("im2col copies each pixel about F²/S² times")
+ax.set_title("col is about F²/S² times the input")
 ax_ratio.axhline(1, color="black", lw=0.8)
 ax_ratio.set(xlabel="filter size F (F×F)", ylabel="measured / estimate", ylim=(0, 1.6),
              title="how close the estimate is")
@@ -269,7 +274,8 @@ assert set(spans.values()) == {27}
 dividing = [S for S in (1, 2, 3) if 27 % S == 0]
 windows_per_axis = 27 // 3 + 1  # stride 3: output size per axis
 assert dividing == [1, 3] and windows_per_axis == 10
-assert S == 3 and np.allclose(measured / estimate, (windows_per_axis * 3 / 28) ** 2)  # the figure's stride-3 ratio
+stride3 = np.array([im2col(x, F, F, stride=3, pad=(F - 1) // 2).size / x.size for F in sizes])
+assert np.allclose(stride3 / (sizes ** 2 / 9), (windows_per_axis * 3 / 28) ** 2)  # the figure's stride-3 ratio
 say(f"Here $H + 2P - F$ = {spans[sizes[0]]} for every filter size: it divides by strides "
     f"{' and '.join(map(str, dividing))}, and stride 2 floors it for every $F$ (27/2 = 13.5, "
     f"so {27 // 2 + 1} windows per axis, exactly 28/2: the estimate holds). With stride 3 every size "
@@ -287,12 +293,13 @@ for F in sizes:  # strides 1 and 2: the estimate is exact on this 28×28 input (
 
 # %% [markdown]
 # In bytes, for a real network: AlexNet's first layer applies 11×11 filters with
-# stride 4 to 3×227×227 images (the paper says 224; 227 is the size that divides),
-# giving 55×55 windows. For a batch of 128 images in float32:
+# stride 4 to 3×227×227 images (the paper says 224, but $(224 - 11)/4$ does not divide;
+# 227 does), giving 55×55 windows. For a batch of 128 images in float32:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 N, C, H, FH, S = 128, 3, 227, 11, 4
+print(f"224: (224 - {FH}) / {S} + 1 = {(224 - FH) / S + 1}; 227: ({H} - {FH}) / {S} + 1 = {(H - FH) / S + 1}")
 OH = cnnlib.conv_output_size(H, FH, S)
 input_mb = N * C * H * H * 4 / 1e6
 col_mb = N * OH * OH * C * FH * FH * 4 / 1e6
@@ -362,11 +369,16 @@ counts = col2im(np.ones((2 * 4 * 4, 3 * 9)), x.shape, 3, 3)
 assert np.allclose(col2im(im2col(x, 3, 3), x.shape, 3, 3), x * counts)
 
 # %% [markdown]
-# Only when the windows do not overlap (stride = filter size) is every count 1, and
-# col2im then undoes im2col exactly:
+# Only when the windows tile the input exactly (stride = filter size, and the sizes
+# divide) is every count 1, and col2im then undoes im2col exactly. With a stride larger
+# than the filter, the windows do not overlap either, but the pixels between them are in
+# no window: their count is 0, and col2im gives 0 there.
 
 # %%
-assert np.allclose(col2im(im2col(x, 3, 3, stride=3), x.shape, 3, 3, stride=3), x)
+assert np.allclose(col2im(im2col(x, 3, 3, stride=3), x.shape, 3, 3, stride=3), x)   # 6×6: two 3×3 windows per axis
+x7 = np.arange(1.0, 50.0).reshape(1, 1, 7, 7)                                     # 3×3 windows at 0 and 4: row 3 in none
+back = col2im(im2col(x7, 3, 3, stride=4), x7.shape, 3, 3, stride=4)
+assert (back[0, 0, 3] == 0).all() and (back[0, 0, 3] != x7[0, 0, 3]).all()
 
 # %% [markdown]
 # The precise statement: col2im is the **transpose** (adjoint) of im2col. For any `x`
@@ -375,7 +387,7 @@ assert np.allclose(col2im(im2col(x, 3, 3, stride=3), x.shape, 3, 3, stride=3), x
 # pass of im2col.
 
 # %%
-c = rng.standard_normal((2 * 3 * 3, 3 * 9))  # stride 2, pad 1: 3x3 windows per image (floored: 7/2)
+c = rng.standard_normal((2 * 3 * 3, 3 * 9))  # stride 2, pad 1: (6 + 2 - 3) / 2 = 2.5 floors to 2, +1: 3x3 windows
 lhs = np.sum(im2col(x, 3, 3, stride=2, pad=1, strict=False) * c)
 rhs = np.sum(x * col2im(c, x.shape, 3, 3, stride=2, pad=1, strict=False))
 print(f"{lhs:.10f}\n{rhs:.10f}")
@@ -384,7 +396,7 @@ assert np.isclose(lhs, rhs)
 # %% [markdown]
 # ## 8. How much faster?
 # Four ways to compute the same convolution: the loops of section 2; the book's
-# `im2col` (two loops over the filter positions) and one product; `cnnlib`'s `im2col`
+# `im2col` (two loops over the FH×FW filter offsets) and one product; `cnnlib`'s `im2col`
 # (strided view) and one product; and `cnnlib`'s `Convolution` layer. Measured live on
 # this machine (your numbers will differ; the sentence after the figure is written from
 # the measurement):
@@ -404,11 +416,14 @@ assert all(np.allclose(r, results[0]) for r in results)  # all four agree
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-seconds = {name: min(timeit.repeat(f, number=1, repeat=2 if name == "naive loops" else 7))
-           for name, f in methods.items()}
-print(f"{'method':24s} {'time (ms)':>10s} {'vs loops':>9s}")
-for name, t in seconds.items():
-    print(f"{name:24s} {1000 * t:10.2f} {seconds['naive loops'] / t:8.0f}x")
+# every method timed several times: the median is the figure, the lowest and highest its spread
+runs = {name: np.array(timeit.repeat(f, number=1, repeat=3 if name == "naive loops" else 9))
+        for name, f in methods.items()}
+seconds = {name: np.median(t) for name, t in runs.items()}
+print(f"{'method':24s} {'median (ms)':>12s} {'(min-max)':>17s} {'vs loops':>9s}")
+for name, t in runs.items():
+    print(f"{name:24s} {1000 * seconds[name]:12.3f} ({1000 * t.min():6.3f}-{1000 * t.max():7.3f}) "
+          f"{seconds['naive loops'] / seconds[name]:8.0f}x")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -431,11 +446,26 @@ plt.show()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-assert seconds["naive loops"] > 5 * seconds["cnnlib im2col + matmul"]
-ranking = sorted(seconds, key=seconds.get)
-book_speedup = seconds["naive loops"] / seconds["book im2col + matmul"]
-say(f"Here the book's `im2col` is **{book_speedup:.0f} times** faster than the loops; fastest to slowest: "
-    + ", ".join(f"{name} ({1000 * seconds[name]:.3g} ms)" for name in ranking) + ".")
+assert runs["naive loops"].min() > 5 * runs["cnnlib im2col + matmul"].max()
+slow, fast = runs["naive loops"], runs["book im2col + matmul"]
+per_iteration = seconds["naive loops"] / (len(x) * len(filters) * 24 * 24)   # 8 images, 8 filters, 24x24
+
+
+def ranked(runs):
+    """Fastest to slowest by median; '<' where every run of one beat every run of the next,
+    '≈' where their runs overlap (the order there is noise)."""
+    order = sorted(runs, key=lambda name: np.median(runs[name]))
+    text = f"{order[0]} ({1000 * np.median(runs[order[0]]):.3g} ms)"
+    for before, name in zip(order, order[1:]):
+        sign = "<" if runs[before].max() < runs[name].min() else "≈"
+        text += f" {sign} {name} ({1000 * np.median(runs[name]):.3g} ms)"
+    return text
+
+
+say(f"Here the book's `im2col` is **{slow.min() / fast.max():.0f} to {slow.max() / fast.min():.0f} times** "
+    f"faster than the loops (the slowest and fastest runs of each). One loop iteration took about "
+    f"{1e6 * per_iteration:.1f} µs, so section 2's {loop_iterations:,} iterations would take about "
+    f"{per_iteration * loop_iterations:.0f} s. Fastest to slowest: {ranked(runs)}.")
 
 # %% [markdown]
 # The book's `im2col` is that much faster than the loops because its two loops run
@@ -455,7 +485,8 @@ say(f"Here the book's `im2col` is **{book_speedup:.0f} times** faster than the l
 #   `OW`, so NumPy copies (and col2im adds) in long runs. AlexNet's original code
 #   (cuda-convnet) kept its images in this "batch last" layout for the same reason.
 #
-# The layer picks one by the shape of the problem (read its docstring). The idea never
+# The layer picks one by the shape of the problem (the rule is in the docstring of
+# `Columns`, in the same file). The idea never
 # changes: copy the windows once, then multiply.
 
 # %% [markdown]
@@ -518,7 +549,8 @@ memory_ratio = None  # your answer: a number
 # %%
 x32 = np.zeros((1, 3, 32, 32))
 check("col size / input size", memory_ratio, im2col(x32, 3, 3, stride=1, pad=1).size / x32.size,
-      why="'same' padding keeps 32×32 windows, each holding 3×3 = 9 numbers per channel: 9 copies of each pixel",
+      why="'same' padding keeps 32×32 windows, each holding 3×3 = 9 numbers per channel: 9 times the input "
+          "(not 9 copies of every pixel: a corner pixel is in 4 windows, an edge pixel in 6; the rest is padding zeros)",
       hint="count the windows (the formula of notebook 01) and the numbers per window")
 
 # %% jupyter={"source_hidden": true} tags=["solution"]
@@ -553,7 +585,8 @@ assert check("copies of pixel (2, 2)", solution_copies_of_centre, coverage[2, 2]
 #   `(n, oh, ow)` order, columns in `(c, fh, fw)` order.
 # - A convolution is then one product with the flattened filters, `(C*FH*FW, FN)`, much
 #   faster than loops.
-# - The price is memory: each pixel is copied about $FH \cdot FW / S^2$ times.
+# - The price is memory: `col` is about $FH \cdot FW / S^2$ times the input (each pixel is
+#   copied once per window that contains it, and padding adds zeros).
 # - `col2im` adds the rows back onto the image with `+=`, because a pixel copied into
 #   several windows receives the sum of their gradients. It is the transpose of
 #   im2col, not its inverse.

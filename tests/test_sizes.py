@@ -269,6 +269,9 @@ def test_size_report_lists_the_gaps_between_windows():
     assert [(x.start, x.stop) for x in r.unseen.ranges()] == [(5, 23)] and str(r.unseen) == "5–22"
     r = size_report(9, 2, stride=2, dilation=2)   # taps 2 apart, windows 2 apart: odd rows never read
     assert r.unseen == (1, 3, 5, 7) and r.formula == "(9 + 2×0 − 3) / 2 + 1 = 6/2 + 1 = 4"
+    assert str(r.unseen) == "1, 3, 5, 7"   # four runs: all listed, no "..." hiding one
+    many = size_report(100, 3, stride=5).unseen   # rows 3-4 of every 5: 20 runs
+    assert str(many) == "3–4, 8–9, 13–14, ... (20 runs, 40 in all)" and len(many) == 40
 
 
 @pytest.mark.parametrize("seed", range(3))
