@@ -183,9 +183,10 @@ assert np.allclose(dx, dx_lib)
 # Here are the four steps in one class, the way the book writes it (with `params` and
 # `grads` dicts, as every `cnnlib` layer has). `cnnlib`'s `Convolution` computes the
 # same numbers with faster variants of im2col (im2col transposed, in one of two column
-# orders) and of the product (image by image, straight into NCHW order, the bias riding
-# along as a row of ones in col: see its docstring); this teaching version must agree
-# with it.
+# orders) and of the product (for some shapes image by image, straight into NCHW order,
+# the bias riding along as a row of ones in col; which variant a layer uses depends on
+# its shape: see the docstring of `Columns` in `cnnlib/layers/columns.py`); this
+# teaching version must agree with it.
 
 # %%
 class BookConvolution:
@@ -243,8 +244,8 @@ for (N_, C_, H_, W_), (FN_, FH_, FW_), S_, P_ in [((2, 3, 5, 5), (4, 3, 3), 1, 1
 # loss, and take $(L(x+h) - L(x-h)) / 2h$. `cnnlib.check_layer` does this for the input
 # and every parameter, with the scalar $L = \sum(\text{out} \cdot dout)$ for a random
 # `dout`, and returns relative errors. In float64 a correct backward pass gives errors
-# below about $10^{-7}$, the threshold the checks below assert (a wrong one gives
-# errors near 1).
+# below about $10^{-7}$, the threshold the checks below assert; a wrong one gives errors
+# near 1 (shown below).
 
 # %%
 x = rng.standard_normal((2, 3, 7, 7))
@@ -263,16 +264,44 @@ print({k: f"{v:.1e}" for k, v in errors.items()})
 assert max(errors.values()) < 1e-7
 
 # %% [markdown]
-# `check_layer` is built on `numerical_gradient(f, array)`, which you can also call
-# yourself, e.g. for the gradient of the input of our layer:
+# And a wrong one fails it. The most common slip in this layer is to forget the
+# transpose in backward, `dout.reshape(-1, FN)` instead of
+# `dout.transpose(0, 2, 3, 1).reshape(-1, FN)`: the shapes still fit, so nothing raises,
+# but the gradients belong to the wrong outputs.
+
+# %%
+class ForgotTranspose(BookConvolution):
+    """BookConvolution with a bug: dout's rows are not put in (n, oh, ow) order."""
+
+    def backward(self, dout):
+        FN, C, FH, FW = self.params["W"].shape
+        dout = dout.reshape(-1, FN)                           # the bug: no transpose(0, 2, 3, 1)
+        self.grads["b"] = dout.sum(axis=0)
+        self.grads["W"] = (self.col.T @ dout).T.reshape(FN, C, FH, FW)
+        return col2im(dout @ self.col_W.T, self.x_shape, FH, FW, self.stride, self.pad)
+
+
+wrong = check_layer(ForgotTranspose(W64.copy(), b64.copy(), stride=1, pad=1), x, rng=0)
+print({k: f"{v:.1e}" for k, v in wrong.items()})
+assert min(wrong.values()) > 0.5
+
+# %% [markdown]
+# `check_layer` compares with `numerical_gradient_array(f, array, dout)`, the gradient
+# of $\sum(f() \cdot dout)$: it takes the difference output by output before weighting
+# them, so that outputs a nudge does not touch cancel exactly. The general
+# `numerical_gradient(f, array)`, for any scalar function `f` (the book's), gives the same
+# gradient with more rounding noise, since the sum of all the outputs is rounded before
+# the difference. Both, for the gradient of the input of our layer:
 
 # %%
 layer = BookConvolution(W64.copy(), b64.copy(), stride=1, pad=1)
 dout = rng.standard_normal(layer.forward(x).shape)
 dx = layer.backward(dout)
 dx_num = numerical_gradient(lambda: np.sum(layer.forward(x) * dout), x)
-print(f"relative error of dx: {rel_error(dx, dx_num):.1e}")
-assert rel_error(dx, dx_num) < 1e-7
+dx_arr = numerical_gradient_array(lambda: layer.forward(x), x, dout)
+print(f"relative error of dx: numerical_gradient {rel_error(dx, dx_num):.1e}, "
+      f"numerical_gradient_array {rel_error(dx, dx_arr):.1e}")
+assert rel_error(dx, dx_arr) < rel_error(dx, dx_num) < 1e-7
 
 # %% [markdown]
 # **Why float64?** A centred difference divides a tiny change of the loss by $2h$.
@@ -363,9 +392,11 @@ say(f"**The convolution alone** (the check above): in float64 the error only gro
     f"$h = 10^{{-2}}$: a step a thousand times larger brings the error down to about "
     f"$10^{{-3}}$, still far above the float64 threshold of $10^{{-7}}$.\n\n"
     f"**With tanh** the truncation error appears: float64's error is {tanh64[0]:.0e} at $h = 1$ and smallest "
-    f"at {power(steps[best64])} ({tanh64[best64]:.0e}); $h = 10^{{-5}}$ gives {tanh64[i5]:.0e}, near the bottom. "
-    f"In float32 the two errors leave no good step: the best, {power(steps[best32])}, gives {tanh32[best32]:.0e}.\n\n"
-    "So: float64 with $h = 10^{-5}$, where both errors are small for any layer; float32 only for training, "
+    + (f"at $h = 10^{{-5}}$ itself ({tanh64[i5]:.0e}). " if best64 == i5 else
+       f"at {power(steps[best64])} ({tanh64[best64]:.0e}); $h = 10^{{-5}}$ gives {tanh64[i5]:.0e}, near the bottom. ")
+    + f"In float32 the two errors leave no good step: the best, {power(steps[best32])}, gives {tanh32[best32]:.0e}.\n\n"
+    "So: float64 with $h = 10^{-5}$, where both errors are small for smooth layers like these (at a kink, "
+    "such as a tie in max pooling, the check fails whatever the step: notebook 04 shows one); float32 only for training, "
     "where no such difference is taken.")
 assert 3e-4 < lin32[i2] < 3e-3 and lin32[i5] > 1e-2  # "about 1e-3" (far above 1e-7); a failed check at 1e-5
 
@@ -439,8 +470,8 @@ plt.show()
 # Red is positive, blue negative. The vertical filter lights up on the left and right
 # sides of each stroke, with opposite signs; the horizontal one on the top and bottom
 # sides. The two are the same detector turned by 90°: turn the digits by 90° with
-# `np.rot90`, and the vertical filter's response is exactly the horizontal filter's
-# response, turned.
+# `np.rot90`, and the vertical filter's response is the horizontal filter's response,
+# turned (equal up to float32 rounding, which the check allows).
 
 # %%
 digits = x_train[:100]
@@ -502,9 +533,9 @@ assert min(dark_minmax) > max(dark_clipped)
 # sharing*, one reason a convolution needs so few parameters (here 3 × 9 weights, for any
 # image size).
 #
-# A 3×3 blur on a 160×240 photo changes little that the eye can see at this size. Zoom
-# in on a 48×48 crop, and compare with a 9×9 box blur (81 weights of 1/81): the larger
-# the window it averages, the more it smooths.
+# The third filter, the 3×3 blur, is left out of the figure above. To see what it does,
+# zoom in on a 48×48 crop, and compare with a 9×9 box blur (81 weights of 1/81): the
+# larger the window it averages, the more it smooths.
 
 # %%
 blur9 = Convolution(np.full((1, 1, 9, 9), 1 / 81, dtype=np.float32), np.zeros(1, dtype=np.float32))
@@ -543,7 +574,7 @@ print(color.shape, "->", gray.shape)
 # convolution: together, a *depthwise separable* convolution).
 
 # %%
-rng_groups = np.random.default_rng(7)   # its own generator: the exercises' numbers stay as they were
+rng_groups = np.random.default_rng(7)   # its own generator: the cells after this one draw the same numbers
 C, FN = 4, 8
 xg = rng_groups.standard_normal((2, C, 6, 6))
 full = Convolution(rng_groups.standard_normal((FN, C, 3, 3)), np.zeros(FN), pad=1)
@@ -570,9 +601,11 @@ print("depthwise = C single-channel convolutions; each group = a convolution on 
 
 # %% [markdown]
 # What they save, from `cnnlib.summary` (parameters and multiply-adds for one 32×32
-# input with 64 channels and 64 filters of 3×3): a grouped convolution divides both by
-# the number of groups; a depthwise separable convolution (depthwise 3×3, then 1×1)
-# costs $C \cdot 9 + C \cdot FN$ weights per position instead of $C \cdot FN \cdot 9$.
+# input with 64 channels and 64 filters of 3×3): a grouped convolution divides the
+# multiply-adds, and the weights, by the number of groups (the FN biases stay); a
+# depthwise separable convolution (depthwise 3×3, then 1×1) costs
+# $C \cdot 9 + C \cdot FN$ multiply-adds per output position instead of
+# $C \cdot FN \cdot 9$, and as many weights (plus its biases).
 
 # %%
 C, FN, size = 64, 64, 32
@@ -588,7 +621,9 @@ for name, s in costs.items():
     print(f"{name:20} params {s.total_params:>7,}  MACs {s.total_macs:>11,}  "
           f"({base.total_macs / s.total_macs:.1f}× fewer multiply-adds)")
 assert costs["4 groups"].total_macs * 4 == base.total_macs
+assert costs["4 groups"].total_params == (base.total_params - FN) // 4 + FN       # weights / 4, biases stay
 assert costs["depthwise separable"].total_macs == size * size * (C * 9 + C * FN)
+assert costs["depthwise separable"].total_params == C * 9 + C * FN + C + FN         # weights + biases
 
 # %% [markdown]
 # ## Exercises

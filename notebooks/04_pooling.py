@@ -129,12 +129,12 @@ assert np.allclose(out, Pooling(PH, PW, S).forward(x))
 # **Average:** the output is $\frac{1}{PH \cdot PW}\sum$ of the window, so **every**
 # input of the window gets $\frac{1}{PH \cdot PW}$ of the gradient.
 #
-# The book's pooling layer with both modes, forward and backward, through im2col and
-# col2im:
+# The book's pooling layer (max only, `common/layers.py`), with an average mode added
+# here for comparison, forward and backward, through im2col and col2im:
 
 # %%
 class BookPooling:
-    """Max or average pooling, as in Deep Learning from Scratch 7.4.4 (no padding).
+    """The book's max pooling (Deep Learning from Scratch 7.4.4, no padding), plus an average mode.
 
     forward: x (N, C, H, W) -> (N, C, OH, OW); backward: dout (N, C, OH, OW) -> dx (N, C, H, W).
     """
@@ -382,7 +382,9 @@ assert min(changes.values()) > 1 / 3  # "a third or more", below
 # AlexNet (Krizhevsky, Sutskever and Hinton, 2012) pools with **3×3 windows and stride
 # 2**, so neighbouring windows overlap by one row or column. The paper reports that
 # this lowered the error rates slightly (by 0.4% top-1) compared with 2×2 windows and
-# stride 2, which give outputs of the same size. On its 55×55 maps:
+# stride 2, which give outputs of the same size on its 55×55 maps once flooring drops
+# the last row and column (53/2 is not whole: cnnlib's default refuses 2×2 there,
+# `strict=False` floors):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -405,8 +407,9 @@ plt.show()
 
 # %% [markdown]
 # In the backward pass, an input that is the maximum of several windows receives the
-# gradient of each of them: col2im's `+=` adds them up. A peak in the middle of a 5×5
-# input wins all four 3×3 windows:
+# gradient of each of them, added up: col2im's `+=` in the book's layer; cnnlib's
+# `Pooling`, which builds no `col`, adds with `+=` too, window position by window
+# position. A peak in the middle of a 5×5 input wins all four 3×3 windows:
 
 # %%
 x = np.zeros((1, 1, 5, 5))
@@ -581,11 +584,12 @@ assert check("13x13, 3x3 windows, stride 2", solution_alexnet, cnnlib.conv_outpu
 # - Pooling summarizes each window by its max (or mean), channel by channel; the output
 #   size follows the same formula as a convolution.
 # - Backward: max pooling routes the gradient to the argmax of each window, average
-#   pooling spreads it evenly; where windows overlap, col2im adds the contributions.
+#   pooling spreads it evenly; where windows overlap, the contributions add up (col2im's
+#   `+=` in the book's layer).
 # - No parameters, channels unchanged, and features that change less under small
 #   shifts (less, not zero: we measured it).
 # - AlexNet's overlapping pooling (3×3, stride 2) gives the same output size as 2×2 with
-#   stride 2, with windows that share a row or a column.
+#   stride 2 on its odd-sized maps (floored), with windows that share a row or a column.
 #
 # **Next:** putting convolution, ReLU and pooling together into a network that reads
 # digits.

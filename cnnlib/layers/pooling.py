@@ -19,8 +19,8 @@ class Pooling(Layer):
 
     Args:
         pool_h, pool_w: window size.
-        stride: an int or an (h, w) pair; default the window's size, so that windows do
-            not overlap (2 for 2x2, as in PyTorch and the book's current ``common/layers.py``).
+        stride: an int or an (h, w) pair; default the window's size (2 for 2x2), as in
+            PyTorch; the book's ``common/layers.py`` defaults to 1 (its networks pass 2).
         pad: an int or an (h, w) pair; max pooling pads with -inf (padding never wins),
             average pooling with zeros, which count in the mean (as in PyTorch).
         mode: ``"max"`` or ``"average"``.
