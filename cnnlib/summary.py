@@ -58,11 +58,12 @@ class Summary:
     def __str__(self):
         lines = [f"{'layer':<22}{'output shape':>18}{'params':>14}{'MACs':>16}{'activations':>14}"]
         lines.append("-" * len(lines[0]))
+        lines.append(f"{'input':<22}{str(self.input_shape):>18}")
         for r in self.rows:
             lines.append(f"{r.name:<22}{str(r.output_shape):>18}{r.params:>14,}{r.macs:>16,}"
                          f"{_kib(r.activation_bytes):>14}")
         lines.append("-" * len(lines[0]))
-        lines.append(f"{'total':<22}{str(self.input_shape):>18}{self.total_params:>14,}{self.total_macs:>16,}"
+        lines.append(f"{'total':<22}{'':>18}{self.total_params:>14,}{self.total_macs:>16,}"
                      f"{_kib(self.total_activation_bytes):>14}")
         return "\n".join(lines)
 

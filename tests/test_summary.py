@@ -58,8 +58,11 @@ def test_summary_matches_a_real_forward_pass_and_prints():
     for layer, row in zip(net.layers, s.rows):
         x = layer.forward(x, train=False)
         assert x.shape[1:] == row.output_shape
-    text = str(s)
-    assert "Convolution1" in text and "total" in text and f"{s.total_params:,}" in text
+    lines = str(s).splitlines()
+    assert lines[2].split() == ["input", "(1,", "28,", "28)"]          # the input's shape, on its own row
+    assert lines[3].startswith("Convolution1") and len(lines) == 4 + len(s.rows) + 1
+    # the total row: parameters, MACs and memory summed, and no shape (it is neither input nor output)
+    assert lines[-1].split()[:3] == ["total", f"{s.total_params:,}", f"{s.total_macs:,}"]
 
 
 # --- the layer contract that summary relies on --------------------------------------------
