@@ -19,6 +19,11 @@ def _centered_differences(f, x, h, difference):
 
     ``x`` is changed in place one entry at a time and restored.
     """
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        # x[i] = old + h would round to an integer (or fail on a list): a silently wrong gradient
+        kind = f"dtype {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
+        raise TypeError(f"x must be a NumPy array of floats (it is nudged by ±h = {h:g} in place), got {kind}: "
+                        "pass x.astype(np.float64)")
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
     for _ in it:
@@ -90,17 +95,29 @@ def check_layer(layer, x, rng=None, train=True, h=1e-5):
 
     Returns:
         dict ``{"x": err, "W": err, ...}`` of :func:`rel_error` for ``dx`` and each parameter.
+
+    The layer's buffers (BatchNormalization's running statistics), which every forward
+    updates, are put back as they were. A layer whose forward is random (Dropout in
+    training) has no gradient to check: ``ValueError``.
     """
     rng = np.random.default_rng(rng)
     x = x.copy()
-    dout = rng.standard_normal(layer.forward(x, train).shape)
+    saved = {k: v.copy() for k, v in getattr(layer, "buffers", {}).items()}
+    try:
+        out = np.array(layer.forward(x, train), copy=True)
+        dout = rng.standard_normal(out.shape)
 
-    def f():
-        return layer.forward(x, train)
+        def f():
+            return layer.forward(x, train)
 
-    layer.forward(x, train)
-    dx = layer.backward(dout)
-    errors = {"x": rel_error(dx, numerical_gradient_array(f, x, dout, h))}
-    for name, param in layer.params.items():
-        errors[name] = rel_error(layer.grads[name], numerical_gradient_array(f, param, dout, h))
+        if not np.array_equal(f(), out, equal_nan=True):
+            raise ValueError(f"{type(layer).__name__}'s forward gives different outputs for the same input "
+                             "(random, like Dropout in training): check it with train=False or a ratio of 0")
+        dx = layer.backward(dout)
+        errors = {"x": rel_error(dx, numerical_gradient_array(f, x, dout, h))}
+        for name, param in layer.params.items():
+            errors[name] = rel_error(layer.grads[name], numerical_gradient_array(f, param, dout, h))
+    finally:
+        for k, v in saved.items():
+            layer.buffers[k][...] = v
     return errors

@@ -14,7 +14,22 @@ Three rules, by the standard deviation of the normal distribution they draw from
 
 import numpy as np
 
-__all__ = ["init_std", "init_weights"]
+from .im2col import check_workspace
+
+__all__ = ["init_std", "init_weights", "positive_ints"]
+
+
+def positive_ints(name, values, layout=None, length=None):
+    """``values`` as a tuple if it is a whole number >= 1, or a sequence of them (of ``length``
+    entries, if given), else a ValueError naming ``name`` and the numbers."""
+    one = not isinstance(values, (tuple, list, np.ndarray))
+    values = (values,) if one else tuple(values)
+    bad = [v for v in values if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1]
+    if bad or not values or (length is not None and len(values) != length):
+        what = "a whole number" if one else f"{length} whole numbers" if length else "one or more whole numbers"
+        raise ValueError(f"{name} must be {what} >= 1{' ' + layout if layout else ''}, got {name} = "
+                         f"{values[0] if one else values!r}")
+    return values
 
 
 def init_std(weight_init_std, fan_in):
@@ -26,8 +41,9 @@ def init_std(weight_init_std, fan_in):
         if rule in ("xavier", "sigmoid", "tanh"):
             return np.sqrt(1.0 / fan_in)
         raise ValueError(f"weight_init_std must be a number, 'he' or 'xavier', got {weight_init_std!r}")
-    if not weight_init_std > 0:
-        raise ValueError(f"weight_init_std must be > 0, got {weight_init_std}")
+    if isinstance(weight_init_std, bool) or not isinstance(weight_init_std, (int, float, np.integer, np.floating)) \
+            or not 0 < weight_init_std < np.inf:
+        raise ValueError(f"weight_init_std must be a finite number > 0, 'he' or 'xavier', got {weight_init_std!r}")
     return float(weight_init_std)
 
 
@@ -42,8 +58,10 @@ def init_weights(shape, weight_init_std="he", rng=None, dtype=np.float32, fan_in
         fan_in: what one output sums over; default ``prod(shape[1:])`` for filters and
             ``shape[0]`` for an affine layer's (D, M).
     """
+    shape = positive_ints("the weights' shape", shape, length=len(tuple(shape)))
     if fan_in is None:
         fan_in = int(np.prod(shape[1:])) if len(shape) == 4 else shape[0]
     dtype = np.dtype(dtype)
+    check_workspace(int(np.prod(shape)) * dtype.itemsize, f"weights of shape {shape}", "use fewer or smaller filters or units")
     std = init_std(weight_init_std, fan_in)
     return dtype.type(std) * np.random.default_rng(rng).standard_normal(shape, dtype=dtype)

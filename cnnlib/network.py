@@ -23,6 +23,8 @@ import numpy as np
 from .gradcheck import numerical_gradient as _numerical_gradient
 from .io import MODEL_KEY, check_description, load_arrays, model_description, save_npz
 from .layers import Pooling, Relu, SoftmaxWithLoss
+from .layers.base import check_number
+from .layers.loss import _labels
 from .layers.container import Layers, book_names
 
 __all__ = ["Sequential", "Layers", "book_names", "run_order"]  # Layers, book_names: from layers/container.py
@@ -151,21 +153,21 @@ class Sequential:
 
     def accuracy(self, x, t, batch_size=100):
         """Fraction of correct predictions, computed ``batch_size`` images at a time."""
+        check_number(batch_size, "batch_size", integer=True)
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got batch_size = {batch_size}")
         t = np.asarray(t)
-        if t.ndim == 2 and t.shape[1] == 1:
-            t = t[:, 0]  # a column of labels
-        elif t.ndim != 1:
-            t = t.argmax(axis=1)  # one-hot
-        if len(t) != len(x):
-            raise ValueError(f"x has {len(x)} samples but t has {len(t)} labels")
+        if t.ndim == 0 or len(t) != len(x):
+            raise ValueError(f"x has {len(x)} samples but t has {t.size if t.ndim == 0 else len(t)} labels")
         if len(x) == 0:
             raise ValueError(f"the accuracy of 0 images is undefined: x has shape {np.shape(x)}; "
                              f"pass at least one image")
+        scores = self.predict(x[:batch_size])
+        labels = _labels(t, len(x), scores.shape[1])  # checked as the loss checks them (range, one-hot rows)
         correct = 0
         for i in range(0, len(x), batch_size):
-            correct += int(np.sum(self.predict(x[i:i + batch_size]).argmax(axis=1) == t[i:i + batch_size]))
+            predicted = scores if i == 0 else self.predict(x[i:i + batch_size])
+            correct += int(np.sum(predicted.argmax(axis=1) == labels[i:i + batch_size]))
         return correct / len(x)
 
     def loss_and_gradient(self, x, t):

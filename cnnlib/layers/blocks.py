@@ -198,12 +198,13 @@ class Concat(_Block):
     def forward(self, x, train=True):
         check_ndim(x, (4,), "x", "(N, C, H, W)")
         outs = [forward_through(branch, x, train) for branch in self.branches]
-        self.channels = [out.shape[1] for out in outs]
-        return np.concatenate(outs, axis=1)
+        out = np.concatenate(outs, axis=1)
+        return self._keep(out, channels=[o.shape[1] for o in outs]) if train else out
 
     def backward(self, dout):
         """dout (N, sum C_i, H, W) -> dx (N, C, H, W)."""
-        pieces = np.split(dout, np.cumsum(self.channels)[:-1], axis=1)
+        channels = self._kept(dout)["channels"]
+        pieces = np.split(dout, np.cumsum(channels)[:-1], axis=1)
         dxs = [backward_through(branch, piece) for branch, piece in zip(self.branches, pieces)]
         return sum(dxs[1:], dxs[0])
 
@@ -222,10 +223,11 @@ class GlobalAvgPool(Layer):
 
     def forward(self, x, train=True):
         check_ndim(x, (4,), "x", "(N, C, H, W)")
-        self.x_shape = x.shape
-        return x.mean(axis=(2, 3))
+        out = x.mean(axis=(2, 3))
+        return self._keep(out, x_shape=x.shape) if train else out
 
     def backward(self, dout):
         """dout (N, C) -> dx (N, C, H, W)."""
-        N, C, H, W = self.x_shape
-        return np.broadcast_to((dout / (H * W))[:, :, None, None], self.x_shape).copy()
+        x_shape = self._kept(dout)["x_shape"]
+        N, C, H, W = x_shape
+        return np.broadcast_to((dout / (H * W))[:, :, None, None], x_shape).copy()

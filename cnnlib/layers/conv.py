@@ -102,7 +102,7 @@ class Convolution(Layer):
         x, W, G = saved["x"], self.params["W"], self.groups
         W_mat = W.reshape(G, W.shape[0] // G, -1)                   # (G, FN/G, C/G*FH*FW)
         dW, db = np.zeros(W_mat.shape, dtype=W.dtype), np.zeros(W.shape[0], dtype=W.dtype)
-        dx = np.empty(x.shape, dtype=dout.dtype) if self.need_dx else None
+        dx = np.empty(x.shape, dtype=np.result_type(dout, W)) if self.need_dx else None  # floats, even for an integer dout
         col_dtype = np.result_type(x, W)  # as in forward
         for part in saved["parts"]:
             col = saved["col"] if saved["col"] is not None else self.columns.unfold(x[part], col_dtype)

@@ -45,7 +45,7 @@ class Affine(Layer):
             raise ValueError(f"x must be an array of shape (N, D) or (N, C, H, W), got shape {np.shape(x)}")
         N = x.shape[0]
         self.output_shape(x.shape[1:])  # clear error if the feature count is wrong
-        x2 = x.reshape(N, -1)
+        x2 = x.reshape(N, int(np.prod(x.shape[1:])))   # (not -1: an empty batch, N = 0, has no -1 to infer)
         out = x2 @ self.params["W"] + self.params["b"]
         return self._keep(out, x2=x2, x_shape=x.shape) if train else out
 
@@ -62,7 +62,7 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
     def forward(self, x, train=True):
-        out = x.reshape(x.shape[0], -1)
+        out = x.reshape(x.shape[0], int(np.prod(x.shape[1:])))   # (N = 0 too)
         return self._keep(out, x_shape=x.shape) if train else out
 
     def backward(self, dout):

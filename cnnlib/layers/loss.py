@@ -16,6 +16,8 @@ def softmax(x):
 
 def _labels(t, N, K):
     """Integer labels (N,) from integer labels (N,) or (N, 1), or one-hot labels (N, K)."""
+    if N == 0:
+        raise ValueError("an empty batch (N = 0) has no mean loss or accuracy: pass at least one sample")
     t = np.asarray(t)
     if t.ndim == 2 and t.shape == (N, K) and not (K == 1 and np.issubdtype(t.dtype, np.integer)):
         # one-hot: exactly one 1 per row; an all-zero row would be taken as class 0 and a soft
@@ -41,7 +43,12 @@ def _labels(t, N, K):
 
 
 def cross_entropy_error(y, t):
-    """Mean cross-entropy of probabilities ``y`` (N, K) against labels ``t`` ((N,), (N, 1) or one-hot)."""
+    """Mean cross-entropy of probabilities ``y`` (N, K) against labels ``t`` ((N,), (N, 1) or one-hot);
+    a single sample's ``y`` (K,) counts as (1, K), as in the book."""
+    y = np.asarray(y)
+    if y.ndim == 1:  # one sample: its label, or its one-hot row
+        y, t = y[None], np.reshape(t, (1, -1) if np.size(t) > 1 else (1,))
+    check_ndim(y, (2,), "y", "(N, K)")
     N, K = y.shape
     labels = _labels(t, N, K)
     return float(-np.mean(np.log(y[np.arange(N), labels] + 1e-12)))

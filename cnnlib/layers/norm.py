@@ -73,6 +73,8 @@ class BatchNormalization(SameShape):
         gamma, beta = self.params["gamma"].reshape(shape), self.params["beta"].reshape(shape)
         if train:
             M = x.size // x.shape[1]   # values per feature: N, or N*H*W
+            if M == 0:  # an empty batch: its mean would be NaN, and would stay in the running statistics
+                raise ValueError(f"batch normalization cannot train on an empty batch, got x of shape {x.shape}")
             if M == 1:  # its variance is 0: every output would be beta (PyTorch refuses too)
                 values = "N = 1" if x.ndim == 2 else f"N*H*W = {x.shape[0]}*{x.shape[2]}*{x.shape[3]} = 1"
                 raise ValueError(f"batch normalization needs more than one value per feature to train, got x of "

@@ -12,7 +12,7 @@ refuses weights of another model or configuration even when the shapes match.
 
 import numpy as np
 
-from ..init import init_weights
+from ..init import init_weights, positive_ints
 from ..layers import (C3_TABLE, LRN, Affine, Convolution, Dropout, Flatten, Pooling, Relu, ScaledTanh, Sigmoid,
                       SparseConvolution, Subsampling, Tanh)
 from ..network import Sequential
@@ -24,9 +24,11 @@ class _Builder:
     """Creates layers one after the other, tracking the shape of one sample."""
 
     def __init__(self, input_dim, rng, dtype, weight_init_std):
-        self.shape = tuple(input_dim)
+        self.shape = tuple(positive_ints("input_dim", input_dim, "(C, H, W)", length=3))
         self.rng = np.random.default_rng(rng)
         self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 (to train) or float64 (to check gradients), got {self.dtype}")
         self.weight_init_std = weight_init_std
         self.layers = []
 
@@ -79,6 +81,10 @@ class SimpleConvNet(Sequential):
         if unknown:
             raise ValueError(f"conv_param has unknown keys {sorted(unknown)}; "
                              f"expected filter_num, filter_size, pad, stride")
+        for name in ("filter_num", "filter_size", "stride"):
+            positive_ints(f"conv_param['{name}']", p[name])
+        positive_ints("hidden_size", hidden_size)
+        positive_ints("output_size", output_size)
         self.conv_param = p
         # what decides the architecture (not rng, dtype, init): saved with the weights
         self.config = {"input_dim": list(input_dim), "conv_param": p, "hidden_size": hidden_size,
@@ -187,6 +193,10 @@ class AlexNet(Sequential):
             raise ValueError(f"variant must be 'full', 'paper' or 'small', got {variant!r}")
         self.variant = variant
         full = variant in ("full", "paper")
+        if output_size is not None:
+            positive_ints("output_size", output_size)
+        if not (isinstance(width, (int, float, np.integer, np.floating)) and np.isfinite(width) and width > 0):
+            raise ValueError(f"width must be a positive number (it scales the filters), got width = {width!r}")
         self.config = {"variant": variant, "input_dim": list(input_dim or ((3, 227, 227) if full else (1, 28, 28))),
                        "output_size": output_size or (1000 if full else 10), **({} if full else {"width": width})}
         if full:

@@ -12,18 +12,12 @@ Each is a :class:`cnnlib.Sequential`; weights are drawn from ``rng`` with He's r
 
 import numpy as np
 
+from ..init import positive_ints
 from ..layers import Flatten, Relu
 from ..network import Sequential
 from .builder import Builder
 
 __all__ = ["SmallVGG", "SmallResNet", "SmallMobileNet"]
-
-
-def _positive_ints(name, values):
-    values = tuple(values)
-    if not values or any(not isinstance(v, (int, np.integer)) or v < 1 for v in values):
-        raise ValueError(f"{name} must be a non-empty sequence of positive integers, got {values}")
-    return values
 
 
 class SmallVGG(Sequential):
@@ -42,7 +36,7 @@ class SmallVGG(Sequential):
 
     def __init__(self, widths=(16, 32), convs=2, hidden=64, input_dim=(1, 28, 28), output_size=10,
                  batchnorm=False, rng=0, dtype=np.float32):
-        widths = _positive_ints("widths", widths)
+        widths = positive_ints("widths", widths)
         b = Builder(input_dim, rng, dtype, "he")
         for width in widths:
             for _ in range(convs):
@@ -79,7 +73,7 @@ class SmallResNet(Sequential):
 
     def __init__(self, blocks=(3, 3, 3), widths=(8, 16, 32), residual=True, input_dim=(1, 28, 28),
                  output_size=10, batchnorm=True, rng=0, dtype=np.float32):
-        blocks, widths = _positive_ints("blocks", blocks), _positive_ints("widths", widths)
+        blocks, widths = positive_ints("blocks", blocks), positive_ints("widths", widths)
         if len(blocks) != len(widths):
             raise ValueError(f"blocks and widths must have one entry per stage, got {len(blocks)} and {len(widths)}")
         self.residual = residual
@@ -128,7 +122,7 @@ class SmallMobileNet(Sequential):
 
     def __init__(self, widths=(32, 64, 64), strides=(2, 2, 1), stem=16, separable=True, input_dim=(1, 28, 28),
                  output_size=10, rng=0, dtype=np.float32):
-        widths, strides = _positive_ints("widths", widths), _positive_ints("strides", strides)
+        widths, strides = positive_ints("widths", widths), positive_ints("strides", strides)
         if len(widths) != len(strides):
             raise ValueError(f"widths and strides must have one entry per block, got {len(widths)} and {len(strides)}")
         self.separable = separable

@@ -1,0 +1,136 @@
+"""Inputs an adversarial review found to give a silent wrong answer, a corrupted state or an
+error without the parameter's name; each now raises (or works) as the message says."""
+
+import numpy as np
+import pytest
+
+from cnnlib import check_layer, numerical_gradient
+from cnnlib.layers import (Affine, BatchNormalization, Concat, Convolution, Dropout, Flatten, GlobalAvgPool,
+                           Relu, SoftmaxWithLoss, cross_entropy_error)
+from cnnlib.models import AlexNet, SimpleConvNet, SmallVGG
+
+
+# --- silent wrong answers ---------------------------------------------------------------------------
+
+def test_numerical_gradient_refuses_integers_instead_of_rounding_the_nudges():
+    f = lambda x: x[0] ** 2 + x[1] ** 2                     # the book's example  # noqa: E731
+    with pytest.raises(TypeError, match=r"x must be a NumPy array of floats .* got dtype int64: pass x.astype"):
+        numerical_gradient(f, np.array([3, 4]))             # gave [249999, 350000]
+    with pytest.raises(TypeError, match=r"got list"):
+        numerical_gradient(f, [3.0, 4.0])
+    np.testing.assert_allclose(numerical_gradient(f, np.array([3.0, 4.0])), [6, 8], rtol=1e-8)
+
+
+def test_convolution_backward_of_an_integer_dout_is_not_truncated():
+    rng = np.random.default_rng(0)
+    layer = Convolution(rng.standard_normal((2, 1, 3, 3)), np.zeros(2))
+    out = layer.forward(rng.standard_normal((2, 1, 5, 5)))
+    dx_int = layer.backward(np.ones(out.shape, dtype=np.int64))
+    dW_int = layer.grads["W"].copy()
+    dx = layer.backward(np.ones(out.shape))
+    assert dx_int.dtype == np.float64 and np.array_equal(dx_int, dx)   # was int64, off by up to 0.84
+    np.testing.assert_allclose(dW_int, layer.grads["W"], rtol=1e-12)
+
+
+def test_accuracy_checks_labels_as_the_loss_does():
+    net, x = SimpleConvNet(), np.zeros((5, 1, 28, 28), np.float32)
+    for t, error, pattern in [(np.array([0, 1, 2, 3, 99]), ValueError, r"t holds labels in \[0, 99\], but there are only K = 10"),
+                              (np.array([0, 1, 2, -1, 3]), ValueError, r"t holds labels in \[-1, 3\]"),
+                              (np.arange(5.0), TypeError, r"t must hold integer class labels, got dtype float64"),
+                              (np.full((5, 10), 0.1), ValueError, r"must be one-hot"),
+                              (np.eye(7)[:5], ValueError, r"one-hot of shape \(N, K\) = \(5, 10\), got shape \(5, 7\)"),
+                              (3, ValueError, r"x has 5 samples but t has 1 labels")]:
+        with pytest.raises(error, match=pattern):
+            net.accuracy(x, t)                                   # each gave 0.0 or 0.2 before
+    t = np.arange(5)
+    assert net.accuracy(x, t) == net.accuracy(x, np.eye(10)[t]) == net.accuracy(x, t[:, None], batch_size=2)
+
+
+# --- layers whose state an inference forward or a check changed ------------------------------------
+
+@pytest.mark.parametrize("make", [GlobalAvgPool, lambda: Concat([[Relu()], [Relu()]])],
+                         ids=["global_avg_pool", "concat"])
+def test_an_inference_forward_between_does_not_change_backward(make):
+    rng = np.random.default_rng(0)
+    layer = make()
+    with pytest.raises(RuntimeError, match=r"backward called before forward\(x, train=True\)"):
+        layer.backward(np.zeros((4, 3)))
+    x = rng.standard_normal((4, 3, 2, 2))
+    out = layer.forward(x)
+    dout = rng.standard_normal(out.shape)
+    dx = layer.backward(dout)
+    layer.forward(rng.standard_normal((4, 3, 5, 5)), train=False)    # another size, for inference
+    np.testing.assert_array_equal(layer.backward(dout), dx)           # gave dx of shape (4, 3, 5, 5)
+    with pytest.raises(ValueError, match=r"dout must have the shape of .* last training output"):
+        layer.backward(np.zeros((4, 7)))
+
+
+def test_check_layer_leaves_the_running_statistics_and_refuses_random_layers():
+    rng = np.random.default_rng(0)
+    bn = BatchNormalization(np.ones(4), np.zeros(4))
+    before = {k: v.copy() for k, v in bn.buffers.items()}
+    assert set(check_layer(bn, rng.standard_normal((6, 4)), rng=0)) == {"x", "gamma", "beta"}
+    for key, value in before.items():
+        np.testing.assert_array_equal(bn.buffers[key], value)       # were overwritten by ~34 forwards
+    with pytest.raises(ValueError, match=r"Dropout's forward gives different outputs for the same input"):
+        check_layer(Dropout(0.5, rng=0), rng.standard_normal((6, 4)))
+    assert check_layer(Dropout(0.0), rng.standard_normal((6, 4)))["x"] < 1e-8
+
+
+def test_batch_normalization_refuses_an_empty_batch_before_touching_its_statistics():
+    bn = BatchNormalization(np.ones(3), np.zeros(3))
+    for shape in [(0, 3), (0, 3, 2, 2)]:
+        with pytest.raises(ValueError, match=rf"cannot train on an empty batch, got x of shape \({shape[0]}, 3"):
+            bn.forward(np.zeros(shape))
+    np.testing.assert_array_equal(bn.running_mean, 0)                # was NaN for good
+    assert bn.forward(np.zeros((0, 3)), train=False).shape == (0, 3)
+
+
+# --- empty batches ----------------------------------------------------------------------------------
+
+def test_an_empty_batch_flows_through_the_layers_and_the_loss_says_what_is_wrong():
+    x = np.zeros((0, 2, 3, 3))
+    assert Flatten().forward(x).shape == (0, 18)
+    assert Affine(np.ones((18, 4)), np.zeros(4)).forward(x).shape == (0, 4)   # 'cannot reshape array of size 0'
+    with pytest.raises(ValueError, match=r"an empty batch \(N = 0\) has no mean loss"):
+        SoftmaxWithLoss().forward(np.zeros((0, 10)), np.zeros(0, dtype=int))  # gave nan
+    with pytest.raises(ValueError, match=r"an empty batch \(N = 0\)"):
+        SimpleConvNet().loss(np.zeros((0, 1, 28, 28)), np.zeros(0, dtype=int))
+
+
+def test_cross_entropy_error_takes_one_sample_as_the_book_does():
+    y = np.array([0.1, 0.7, 0.2])
+    assert cross_entropy_error(y, 1) == cross_entropy_error(y, np.array([0, 1, 0])) == pytest.approx(-np.log(0.7))
+
+
+# --- model constructors -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, error, pattern", [
+    (dict(hidden_size=0), ValueError, r"hidden_size must be a whole number >= 1, got hidden_size = 0"),
+    (dict(hidden_size=-1), ValueError, r"hidden_size must be a whole number >= 1, got hidden_size = -1"),
+    (dict(hidden_size=2.5), ValueError, r"hidden_size must be a whole number >= 1, got hidden_size = 2.5"),
+    (dict(output_size=0), ValueError, r"output_size must be a whole number >= 1"),
+    (dict(conv_param={"filter_size": 2.0}), ValueError, r"conv_param\['filter_size'\] must be a whole number >= 1"),
+    (dict(conv_param={"filter_num": 0}), ValueError, r"conv_param\['filter_num'\] must be a whole number >= 1"),
+    (dict(input_dim=(28, 28)), ValueError, r"input_dim must be 3 whole numbers >= 1 \(C, H, W\), got input_dim = \(28, 28\)"),
+    (dict(dtype=np.float16), TypeError, r"dtype must be float32 \(to train\) or float64 .* got float16"),
+    (dict(weight_init_std=float("inf")), ValueError, r"weight_init_std must be a finite number > 0"),
+], ids=lambda v: str(v)[:40])
+def test_simpleconvnet_names_the_bad_argument(kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        SimpleConvNet(**kwargs)
+
+
+def test_huge_weights_are_refused_before_they_are_allocated(monkeypatch):
+    monkeypatch.setenv("CNNLIB_MEMORY_LIMIT", str(100 * 2**20))
+    with pytest.raises(MemoryError, match=r"weights of shape \(4320, 1000000\) would need 16.1 GiB"):
+        SimpleConvNet(hidden_size=10**6)
+
+
+def test_other_models_name_their_bad_arguments():
+    with pytest.raises(ValueError, match=r"output_size must be a whole number >= 1, got output_size = 0"):
+        AlexNet("small", output_size=0)                                 # became 10 classes
+    with pytest.raises(ValueError, match=r"width must be a positive number"):
+        AlexNet("small", width=-1)
+    with pytest.raises(ValueError, match=r"widths must be one or more whole numbers >= 1, got widths = \(0,\)"):
+        SmallVGG(widths=(0,))
