@@ -86,6 +86,9 @@ def pad_images(x, pad, value=0.0):
     PH, PW = pair(pad, "pad")
     if PH == PW == 0:
         return x
+    N, C, H, W = x.shape
+    shape = (N, C, H + 2 * PH, W + 2 * PW)
+    check_workspace(int(np.prod(shape)) * x.itemsize, f"the padded images {shape}", f"use a smaller pad (pad = {pad})")
     return np.pad(x, ((0, 0), (0, 0), (PH, PH), (PW, PW)), mode="constant", constant_values=value)
 
 

@@ -97,6 +97,12 @@ class Sequential:
 
     def __init__(self, layers, last_layer=None):
         named = isinstance(layers, Mapping)
+        layers = layers if named else list(layers)   # (a generator would be used up by the check)
+        for where, layer in (layers.items() if named else enumerate(layers)):
+            if isinstance(layer, type) or not callable(getattr(layer, "forward", None)):
+                what = f"the class {layer.__name__}, not a layer: write {layer.__name__}(...)" \
+                    if isinstance(layer, type) else f"a {type(layer).__name__}, which has no forward"
+                raise TypeError(f"layers[{where!r}] is {what}")
         self.layers = Layers(layers.values() if named else layers, layers.keys() if named else None)
         self.last_layer = last_layer if last_layer is not None else SoftmaxWithLoss()
         first_name = {}

@@ -37,7 +37,7 @@ class Optimizer:
         self.state = {slot: {} for slot in self.slots}
         self.t = 0  # number of updates so far
 
-    def _slot(self, slot, key, like):
+    def _slot(self, slot, key, like):  # like: the parameter (its dtype, even for an integer gradient)
         if key not in self.state[slot]:
             self.state[slot][key] = np.zeros_like(like)
         return self.state[slot][key]
@@ -50,6 +50,10 @@ class Optimizer:
             if np.shape(g) != np.shape(params[key]):
                 raise ValueError(f"grads[{key!r}] has shape {np.shape(g)} but params[{key!r}] has shape "
                                  f"{np.shape(params[key])}; a gradient must have its parameter's shape")
+            if not np.can_cast(np.result_type(g, params[key]), np.result_type(params[key]), "same_kind") \
+                    or not np.issubdtype(np.result_type(g), np.number) or np.iscomplexobj(g):
+                raise TypeError(f"grads[{key!r}] has dtype {np.result_type(g)}, which params[{key!r}] "
+                                f"({np.result_type(params[key])}) cannot take: a gradient must hold real numbers")
             for slot in self.slots:
                 state = self.state[slot].get(key)
                 if state is not None and state.shape != np.shape(g):
@@ -105,7 +109,7 @@ class Momentum(Optimizer):
         self._check(params, grads)
         self.t += 1
         for key, g in grads.items():
-            v = self._slot("v", key, g)
+            v = self._slot("v", key, params[key])
             v *= self.momentum
             v -= self.lr * g
             params[key] += v
@@ -124,7 +128,7 @@ class AdaGrad(Optimizer):
         self._check(params, grads)
         self.t += 1
         for key, g in grads.items():
-            h = self._slot("h", key, g)
+            h = self._slot("h", key, params[key])
             h += g * g
             params[key] -= self.lr * g / (np.sqrt(h) + self.eps)
 
@@ -150,11 +154,11 @@ class Adam(Optimizer):
         # a Python float: an np.float64 scalar would turn the float32 arithmetic below into float64
         lr_t = float(self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t))
         for key, g in grads.items():
-            m = self._slot("m", key, g)
-            v = self._slot("v", key, g)
+            m = self._slot("m", key, params[key])
+            v = self._slot("v", key, params[key])
             # the formulas above, each temporary written into one scratch array kept from step
             # to step (a fresh array per temporary costs page faults on large weights)
-            tmp = self._scratch(key, g)
+            tmp = self._scratch(key, params[key])
             np.subtract(g, m, out=tmp)
             tmp *= 1 - self.beta1
             m += tmp                        # m += (1 - beta1) (dW - m)

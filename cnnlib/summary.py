@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .init import positive_ints
+
 __all__ = ["summary", "Summary", "LayerSummary"]
 
 
@@ -86,14 +88,18 @@ def summary(model, input_shape):
         :class:`Summary`. Activation memory is the size of each layer's output for one
         sample in the model's dtype (what the forward pass must keep for backward).
     """
-    shape = tuple(input_shape)
+    shape = positive_ints("input_shape", input_shape, "(one sample's shape, e.g. (1, 28, 28))")
     itemsize = np.dtype(getattr(model, "dtype", np.float32)).itemsize
     rows = []
     counts = {}
     for layer in model.layers:
-        out = layer.output_shape(shape)
         kind = type(layer).__name__
         counts[kind] = counts.get(kind, 0) + 1
+        try:
+            out = layer.output_shape(shape)
+        except (ValueError, TypeError) as err:  # e.g. a batch's shape (N, C, H, W) given for one sample's
+            raise ValueError(f"{kind}{counts[kind]} cannot take the shape {shape}: {err}; input_shape is one "
+                             f"sample's shape, without the batch axis, e.g. (1, 28, 28)") from err
         # a block keeps its inner layers' outputs too, and says how many values that is
         values = layer.activation_values(shape) if hasattr(layer, "activation_values") else int(np.prod(out))
         # a layer with fixed zeros among its weights (SparseConvolution) counts only the trainable ones

@@ -134,3 +134,39 @@ def test_other_models_name_their_bad_arguments():
         AlexNet("small", width=-1)
     with pytest.raises(ValueError, match=r"widths must be one or more whole numbers >= 1, got widths = \(0,\)"):
         SmallVGG(widths=(0,))
+
+
+# --- optimizers, memory, summary, Sequential ---------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adagrad", "adam"])
+def test_optimizers_take_integer_gradients_and_refuse_complex_ones_before_any_change(name):
+    from cnnlib.optim import OPTIMIZERS
+    params = {"A": np.ones(3), "B": np.ones(2)}
+    OPTIMIZERS[name]().update(params, {"A": np.ones(3, dtype=int), "B": np.ones(2)})  # UFuncTypeError before
+    assert params["A"].dtype == np.float64 and (params["A"] < 1).all()
+    before = {k: v.copy() for k, v in params.items()}
+    with pytest.raises(TypeError, match=r"grads\['B'\] has dtype complex128, which params\['B'\] \(float64\) cannot take"):
+        OPTIMIZERS[name]().update(params, {"A": np.ones(3), "B": np.ones(2) + 1j})
+    for key in params:
+        np.testing.assert_array_equal(params[key], before[key])   # A was updated before B failed
+
+
+def test_padding_and_affine_outputs_are_checked_against_the_memory_limit(monkeypatch):
+    from cnnlib import im2col
+    monkeypatch.setenv("CNNLIB_MEMORY_LIMIT", str(100 * 2**20))
+    with pytest.raises(MemoryError, match=r"the padded images \(1, 1, 10001, 10001\) .* use a smaller pad \(pad = 5000\)"):
+        im2col(np.zeros((1, 1, 1, 1)), 1, 1, stride=10000, pad=5000, strict=False)   # allocated 400 MB
+    with pytest.raises(MemoryError, match=r"Affine's output \(1000, 100000\) .* pass fewer samples at a time"):
+        Affine(np.ones((4, 10**5)), np.zeros(10**5)).forward(np.ones((1000, 4)))
+
+
+def test_summary_and_sequential_say_what_they_were_given():
+    from cnnlib import Sequential, summary
+    net = SimpleConvNet()
+    with pytest.raises(ValueError, match=r"Convolution1 cannot take the shape \(2, 1, 28, 28\): .* without the batch axis"):
+        summary(net, (2, 1, 28, 28))                                  # 'too many values to unpack'
+    with pytest.raises(ValueError, match=r"input_shape must be one or more whole numbers >= 1"):
+        summary(net, (1, 28, 0))
+    with pytest.raises(TypeError, match=r"layers\[1\] is the class Relu, not a layer: write Relu\(...\)"):
+        Sequential([Relu(), Relu])                                    # "type object 'Relu' has no attribute 'params'"
+    assert len(Sequential(layer for layer in [Relu(), Relu()]).layers) == 2

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..im2col import check_workspace
 from .base import Layer, SameShape, as_float, check_float_array, check_number
 
 __all__ = ["Affine", "Flatten", "Dropout"]
@@ -44,7 +45,9 @@ class Affine(Layer):
         if not isinstance(x, np.ndarray) or x.ndim < 2:
             raise ValueError(f"x must be an array of shape (N, D) or (N, C, H, W), got shape {np.shape(x)}")
         N = x.shape[0]
-        self.output_shape(x.shape[1:])  # clear error if the feature count is wrong
+        (M,) = self.output_shape(x.shape[1:])  # clear error if the feature count is wrong
+        check_workspace(N * M * np.result_type(x, self.params["W"]).itemsize, f"Affine's output ({N}, {M})",
+                        f"pass fewer samples at a time (N = {N})")
         x2 = x.reshape(N, int(np.prod(x.shape[1:])))   # (not -1: an empty batch, N = 0, has no -1 to infer)
         out = x2 @ self.params["W"] + self.params["b"]
         return self._keep(out, x2=x2, x_shape=x.shape) if train else out
