@@ -187,8 +187,12 @@ def load_arrays(path):
     or function other than numpy's array rebuilding ones (no pickled code ever runs).
     """
     with open(path, "rb") as f:
-        if f.read(4) == b"PK\x03\x04":  # a zip archive: .npz, whatever its name
+        head = f.read(6)
+        if head[:4] == b"PK\x03\x04":  # a zip archive: .npz, whatever its name
             return load_npz(path)
+        if head in (b"\x93NUMPY", b""):     # not a pickle at all: say what it is
+            what = "an empty file" if not head else "one array in .npy format"
+            raise ValueError(f"{path} is {what}, not a weights file (an .npz of named arrays, as save_params writes)")
         f.seek(0)
         arrays = unpickle_arrays(f, str(path))
     if not isinstance(arrays, dict) or not all(isinstance(k, str) and isinstance(v, np.ndarray)

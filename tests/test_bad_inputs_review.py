@@ -170,3 +170,27 @@ def test_summary_and_sequential_say_what_they_were_given():
     with pytest.raises(TypeError, match=r"layers\[1\] is the class Relu, not a layer: write Relu\(...\)"):
         Sequential([Relu(), Relu])                                    # "type object 'Relu' has no attribute 'params'"
     assert len(Sequential(layer for layer in [Relu(), Relu()]).layers) == 2
+
+
+def test_complex_numbers_are_refused_where_they_flowed_through_or_lost_their_imaginary_part():
+    from cnnlib.layers import Pooling
+    x = np.zeros((1, 1, 6, 6)) + 1j
+    for layer in [Convolution(np.ones((1, 1, 3, 3)), np.zeros(1)), Pooling(2, 2), Affine(np.ones((36, 2)), np.zeros(2))]:
+        with pytest.raises(TypeError, match=r"x must hold real numbers, got dtype complex128"):
+            layer.forward(x)                                          # returned complex outputs
+    net = SimpleConvNet()
+    with pytest.raises(TypeError, match=r"x must hold real numbers"):
+        net.predict(np.zeros((1, 1, 28, 28)) + 1j)                    # a ComplexWarning only
+    with pytest.raises(TypeError, match=r"params\['b1'\] must hold real numbers"):
+        net.params["b1"] = np.zeros(30) + 1j
+    assert net.predict(np.zeros((2, 1, 28, 28), np.uint8)).shape == (2, 10)   # integer images still work
+
+
+def test_a_weights_file_that_is_not_an_npz_says_what_it_is(tmp_path):
+    np.save(tmp_path / "w.npy", np.ones(3))
+    (tmp_path / "empty.npz").write_bytes(b"")
+    net = SimpleConvNet()
+    with pytest.raises(ValueError, match=r"w.npy is one array in .npy format, not a weights file"):
+        net.load_params(tmp_path / "w.npy")                           # 'not a valid pickle: unpickling stack underflow'
+    with pytest.raises(ValueError, match=r"empty.npz is an empty file, not a weights file"):
+        net.load_params(tmp_path / "empty.npz")

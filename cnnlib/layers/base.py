@@ -124,9 +124,11 @@ class Layer:
 
 
 def check_ndim(x, ndims, name="x", layout=None):
-    """Raise a ValueError unless ``x`` is an ndarray with one of ``ndims`` dimensions."""
+    """Raise a ValueError unless ``x`` is an ndarray of real numbers with one of ``ndims`` dimensions."""
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind not in "biuf":  # complex numbers would flow through silently, objects fail deep inside
+        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
     if x.ndim not in ndims:
         want = " or ".join(str(n) for n in ndims)
         extra = f" {layout}" if layout else ""

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..im2col import check_workspace
-from .base import Layer, SameShape, as_float, check_float_array, check_number
+from .base import Layer, SameShape, as_float, check_float_array, check_ndim, check_number
 
 __all__ = ["Affine", "Flatten", "Dropout"]
 
@@ -44,6 +44,7 @@ class Affine(Layer):
     def forward(self, x, train=True):
         if not isinstance(x, np.ndarray) or x.ndim < 2:
             raise ValueError(f"x must be an array of shape (N, D) or (N, C, H, W), got shape {np.shape(x)}")
+        check_ndim(x, (x.ndim,), "x")  # real numbers
         N = x.shape[0]
         (M,) = self.output_shape(x.shape[1:])  # clear error if the feature count is wrong
         check_workspace(N * M * np.result_type(x, self.params["W"]).itemsize, f"Affine's output ({N}, {M})",
