@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from .coverage import IndexSet, effective_filter_size, skips_pixels, unseen
 
 __all__ = ["conv_output_size", "effective_filter_size", "pair", "check_window_args", "check_stride_pad", "suggest",
-           "Suggestions", "SizeReport", "size_report", "IndexSet", "skips_pixels"]
+           "Suggestions", "SizeReport", "size_report", "IndexSet", "skips_pixels", "ratio_text"]
 
 
 def _check_int(name, value, minimum):
@@ -50,8 +50,7 @@ def pair(value, name, minimum=0):
 
 
 def check_stride_pad(stride, pad, dilation=1):
-    """Validate stride (>= 1), pad (>= 0) and dilation (>= 1), each an int or an (h, w) pair,
-    e.g. when a layer is created; return them as given (ints stay ints)."""
+    """Validate stride (>= 1), pad (>= 0), dilation (>= 1), each an int or an (h, w) pair; return them as given."""
     pair(stride, "stride", 1), pair(pad, "pad", 0), pair(dilation, "dilation", 1)
     return stride, pad
 
@@ -59,7 +58,8 @@ def check_stride_pad(stride, pad, dilation=1):
 def _filter_words(filter_size, dilation):
     """'filter size 3' or 'effective filter size dilation*(F-1)+1 = 2*(3-1)+1 = 5' for messages."""
     eff = effective_filter_size(filter_size, dilation)
-    return f"filter size {filter_size}" if dilation == 1 else f"effective filter size dilation*(F-1)+1 = {dilation}*({filter_size}-1)+1 = {eff}"
+    return (f"filter size {filter_size}" if dilation == 1
+            else f"effective filter size dilation*(F-1)+1 = {dilation}*({filter_size}-1)+1 = {eff}")
 
 
 def check_window_args(input_size, filter_size, stride, pad, dim="input", dilation=1):
@@ -73,8 +73,7 @@ def check_window_args(input_size, filter_size, stride, pad, dim="input", dilatio
     input_size = _check_int(f"{dim} size", input_size, 1)
     filter_size = _check_int("filter size", filter_size, 1)
     stride, pad, dilation = _check_int("stride", stride, 1), _check_int("pad", pad, 0), _check_int("dilation", dilation, 1)
-    padded = input_size + 2 * pad
-    eff = effective_filter_size(filter_size, dilation)
+    padded, eff = input_size + 2 * pad, effective_filter_size(filter_size, dilation)
     if eff > padded:
         raise ValueError(
             f"{_filter_words(filter_size, dilation)} is larger than the padded {dim} "
@@ -84,15 +83,23 @@ def check_window_args(input_size, filter_size, stride, pad, dim="input", dilatio
     return input_size, filter_size, stride, pad
 
 
+def ratio_text(num, den):
+    """``num / den`` (num >= 0, den >= 1) with two decimals, by integers: exact for any size. "12.50" for 25/2."""
+    hundredths = (200 * num + den) // (2 * den)  # rounded half up
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
 def _nearest(candidates, current, k):
     """The ``k`` candidates nearest to ``current`` (ties: the smaller first), never ``current``."""
     return sorted({c for c in candidates if c != current}, key=lambda c: (abs(c - current), c))[:k]
 
 
-def _divisors(n):
-    """The divisors of n >= 1, by trial up to sqrt(n): a few thousand steps for any real image."""
-    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
-    return sorted(set(small + [n // d for d in small]))
+def _divisors(n, near, limit=3000):
+    """Divisors of n >= 1, in bounded time: those up to ``limit`` with their cofactors n // d
+    (so all of them when n <= limit**2, any real image) and those within ``limit`` of ``near``."""
+    small = [d for d in range(1, min(math.isqrt(n), limit) + 1) if n % d == 0]
+    around = [d for d in range(max(1, near - limit), min(n, near + limit) + 1) if n % d == 0]
+    return set(small + [n // d for d in small] + around)
 
 
 @dataclass(frozen=True)
@@ -100,12 +107,10 @@ class Suggestions:
     """Settings near the current ones for which every dimension divides (see :func:`suggest`).
 
     ``pads`` (with the same stride), ``strides`` (with the same pad): one value for every
-    dimension (empty when the current stride or pad differs between dimensions);
-    ``filters`` (one list per dimension, with the same pad, stride and dilation); each
-    nearest first. ``pads_each``, ``strides_each``: one list per dimension, for that
-    dimension alone (for separate height and width settings). ``skips``: the suggested
-    strides (in ``strides`` or ``strides_each``) that skip pixels, i.e. leave rows or
-    columns between the windows that no window reads (see :func:`skips_pixels`).
+    dimension (empty when the current stride or pad differs between dimensions); ``filters``
+    (one list per dimension, with the same pad, stride and dilation); each nearest first.
+    ``pads_each``, ``strides_each``: one list per dimension, for that dimension alone.
+    ``skips``: the suggested strides that leave rows or columns no window reads (:func:`skips_pixels`).
     """
 
     pads: tuple
@@ -118,8 +123,7 @@ class Suggestions:
 
 def _pads(input_sizes, effs, stride, pad, k):
     """Pads p (within one stride of ``pad``) with ``n + 2p - eff`` divisible by ``stride`` in every dimension."""
-    step = stride // math.gcd(2, stride)
-    residues = set()
+    step, residues = stride // math.gcd(2, stride), set()
     for n, f in zip(input_sizes, effs):
         if (f - n) % math.gcd(2, stride):
             return ()  # 2p is even: an odd difference never divides an even stride
@@ -127,17 +131,15 @@ def _pads(input_sizes, effs, stride, pad, k):
     smallest = max([0] + [-(-(f - n) // 2) for n, f in zip(input_sizes, effs)])  # the filter must fit
     if len(residues) != 1:
         return ()
-    r = residues.pop()
-    first = pad - stride + ((r - (pad - stride)) % step)     # the first of the class >= pad - stride
-    return tuple(_nearest([p for p in range(first, max(pad, smallest) + stride + 1, step) if p >= smallest], pad, k))
+    low = max(pad - stride, smallest)
+    first = low + (residues.pop() - low) % step     # the first of the class >= low: never a scan up to it
+    return tuple(_nearest(range(first, max(pad, smallest) + stride + 1, step), pad, k))
 
 
 def _strides(spans, stride, k):
     """The divisors of the spans' greatest common divisor nearest to ``stride``."""
-    common = 0
-    for span in spans:
-        common = math.gcd(common, span) if span >= 0 else -1
-    return tuple(_nearest(_divisors(common), stride, k)) if common > 0 else ()
+    common = math.gcd(*spans) if min(spans) >= 0 else 0  # a negative span: the filter does not fit
+    return tuple(_nearest(_divisors(common, stride), stride, k)) if common > 0 else ()
 
 
 def _filters(padded, f, stride, dilation, k):
@@ -165,15 +167,19 @@ def suggest(input_sizes, filter_sizes, stride, pad, k=2, dilation=1):
             value per dimension.
         k: at most this many suggestions of each kind.
 
-    Computed by arithmetic, never by scanning every stride or pad, so any numbers
+    Computed in bounded time, never by scanning every stride or pad, so any numbers
     answer at once: the pads that work form one class modulo the stride (2p must equal
     ``eff - input`` modulo the stride in every dimension), searched within one stride of
-    the current pad; the strides are the divisors of the spans' greatest common divisor;
-    the filter sizes form one class modulo ``stride / gcd(stride, dilation)``.
+    the current pad; the strides are divisors of the spans' greatest common divisor (all of
+    them up to 9,000,000; beyond, those up to 3,000, their cofactors and those within 3,000
+    of the stride); the filter sizes form one class modulo ``stride / gcd(stride, dilation)``.
+    Raises ``TypeError``/``ValueError`` for a non-integer, zero or negative number.
     """
-    dims = len(input_sizes)
-    strides, pads, dilations = (tuple(v) if isinstance(v, (tuple, list)) else (v,) * dims
+    strides, pads, dilations = (tuple(v) if isinstance(v, (tuple, list)) else (v,) * len(input_sizes)
                                 for v in (stride, pad, dilation))
+    for name, values, low in (("input size", input_sizes, 1), ("filter size", filter_sizes, 1),
+                              ("stride", strides, 1), ("pad", pads, 0), ("dilation", dilations, 1)):
+        [_check_int(name, v, low) for v in values]
     effs = [effective_filter_size(f, d) for f, d in zip(filter_sizes, dilations)]
     each = [(_pads((n,), (e,), s, p, k), _strides((n + 2 * p - e,), s, k))
             for n, e, s, p in zip(input_sizes, effs, strides, pads)]
@@ -202,10 +208,9 @@ def conv_output_size(input_size, filter_size, stride=1, pad=0, dilation=1, stric
         stride: step between two window positions, >= 1.
         pad: zeros added on each side, >= 0.
         dilation: distance between two taps of the filter, >= 1 (1: adjacent pixels).
-        strict: if True (default), raise ``ValueError`` when the window does not fit a
-            whole number of times, naming the numbers and suggesting the nearest valid
-            pads and strides. If False, floor the division as PyTorch does (the last
-            rows/columns of the input are then never seen).
+        strict: if True (default), raise ``ValueError`` when the window does not fit a whole
+            number of times, naming the numbers and suggesting the nearest valid pads and
+            strides. If False, floor as PyTorch does (the last rows are then never seen).
 
     Returns:
         int: OH (or OW).
@@ -228,8 +233,9 @@ def conv_output_size(input_size, filter_size, stride=1, pad=0, dilation=1, stric
         raise ValueError(
             f"(input_size + 2*pad - {name}) = ({input_size} + 2*{pad} - {eff}) = {span}{where} "
             f"is not divisible by stride = {stride}: the last window would hang over the edge "
-            f"({span}/{stride} = {span / stride:.2f}). Choose pad={' or pad='.join(map(str, sug.pads)) if sug.pads else '(none)'}"
-            f" with stride={stride}, or {strides or 'another stride'} with pad={pad}; "
+            f"({span}/{stride} = {ratio_text(span, stride)}). "
+            f"Choose pad={' or pad='.join(map(str, sug.pads)) if sug.pads else '(none)'} with stride={stride}, "
+            f"or {strides or 'another stride'} with pad={pad}; "
             f"or pass strict=False to floor like PyTorch (output {span // stride + 1})."
         )
     return span // stride + 1
@@ -243,8 +249,7 @@ class SizeReport:
         input_size, filter_size, stride, pad: the inputs (``dilation`` too, last).
         span: ``input_size + 2*pad - eff``, ``eff`` the effective filter size.
         divides: True when ``span % stride == 0``.
-        output_size: the floored output size (PyTorch's rule), equal to the exact one
-            when ``divides``.
+        output_size: the floored output size (PyTorch's rule), the exact one when ``divides``.
         unseen: the *unpadded* input rows no window reads, after the last window and
             between windows (:class:`~cnnlib.coverage.IndexSet`, equal to their tuple).
         suggested_pads, suggested_strides: nearest values that make the sizes divide.
@@ -286,12 +291,10 @@ def size_report(input_size, filter_size, stride=1, pad=0, dilation=1):
     input_size, filter_size, stride, pad = check_window_args(input_size, filter_size, stride, pad, dilation=dilation)
     eff = effective_filter_size(filter_size, dilation)
     span = input_size + 2 * pad - eff
-    out = span // stride + 1
-    divides = span % stride == 0
+    out, divides = span // stride + 1, span % stride == 0
     sug = suggest((input_size,), (filter_size,), stride, pad, dilation=dilation)
     pads, strides = ((), ()) if divides else (sug.pads, sug.strides)
-    value = f"{span // stride + 1}" if divides else f"{span / stride + 1:.2f}"
-    f = f"{filter_size}" if dilation == 1 else f"{eff}"
-    formula = f"({input_size} + 2×{pad} − {f}) / {stride} + 1 = {span}/{stride} + 1 = {value}"
+    value = f"{out}" if divides else ratio_text(span + stride, stride)
+    formula = f"({input_size} + 2×{pad} − {filter_size if dilation == 1 else eff}) / {stride} + 1 = {span}/{stride} + 1 = {value}"
     return SizeReport(input_size, filter_size, stride, pad, span, divides, out,
                       unseen(input_size, filter_size, stride, pad, dilation), pads, strides, formula, dilation)

@@ -165,3 +165,81 @@ def test_a_large_but_bounded_loss_is_not_divergence(losses):
     history = Trainer(ScriptedLoss(losses), x, t, x, t, optimizer=SGD(lr=0.5), epochs=1, batch_size=1,
                       progress=False).train()
     assert history["loss"] == losses
+
+
+# --- an optimizer object and lr; lists; shapes and labels checked before training -------------
+
+@pytest.mark.parametrize("lr", [0.5, -1])
+def test_an_optimizer_object_and_an_lr_are_not_both_taken(lr):
+    with pytest.raises(TypeError, match=rf"optimizer=SGD\(lr=0.01\) and lr={lr}: give the learning rate once, "
+                                        rf"SGD\(lr={lr}\) or optimizer='sgd', lr={lr}"):
+        make_trainer(optimizer=SGD(), lr=lr)
+
+
+@pytest.mark.parametrize("lr, error", [(-1, ValueError), (0, ValueError), ("0.1", TypeError)])
+def test_lr_is_checked_when_the_optimizer_is_named(lr, error):
+    with pytest.raises(error, match=r"lr \(learning rate\) must be"):
+        make_trainer(optimizer="sgd", lr=lr)
+
+
+@pytest.mark.parametrize("name", ["x_train", "t_train", "x_test", "t_test"])
+def test_lists_are_refused_naming_them(name):
+    data = dict(zip(["x_train", "t_train", "x_test", "t_test"], tiny_data()))
+    with pytest.raises(TypeError, match=rf"{name} must be a NumPy array, got a list; "
+                                        rf"use {name} = np\.asarray\({name}\)"):
+        make_trainer(**{name: data[name].tolist()})
+
+
+class CountingNet(RecordingNet):
+    """The tiny SimpleConvNet, counting its training steps."""
+
+    def __init__(self):
+        super().__init__()
+        self.net, self.steps = tiny_net(), 0
+        self.params = self.net.params
+
+    def predict(self, x):
+        return self.net.predict(x)
+
+    def accuracy(self, x, t):
+        return self.net.accuracy(x, t)
+
+    def loss_and_gradient(self, x, t):
+        self.steps += 1
+        return self.net.loss_and_gradient(x, t)
+
+
+@pytest.mark.parametrize("change, pattern", [
+    (dict(x_test=np.zeros((20, 1, 12, 11), np.float32)),
+     r"x_test holds images of shape \(1, 12, 11\), but x_train holds \(1, 12, 12\)"),
+    (dict(x_test=np.zeros((20, 144), np.float32)), r"x_test holds images of shape \(144,\), but x_train holds \(1, 12, 12\)"),
+    (dict(t_test=np.arange(20) % 6 + 5), r"t_test holds labels in \[5, 10\], but there are only K = 4 classes \(0\.\.3\)"),
+    (dict(t_test=-np.ones(20, np.int64)), r"t_test holds labels in \[-1, -1\], but there are only K = 4 classes"),
+    (dict(t_train=np.full(60, 4)), r"t_train holds labels in \[4, 4\], but there are only K = 4 classes"),
+    (dict(t_test=np.zeros(20)), r"t_test must hold integer class labels, got dtype float64"),
+])
+def test_test_images_and_labels_are_checked_before_training(change, pattern):
+    net = CountingNet()
+    x_train, t_train, x_test, t_test = tiny_data()
+    data = {**dict(x_train=x_train, t_train=t_train, x_test=x_test, t_test=t_test), **change}
+    with pytest.raises((ValueError, TypeError), match=pattern):
+        Trainer(net, data["x_train"], data["t_train"], data["x_test"], data["t_test"], epochs=1, progress=False).train()
+    assert net.steps == 0
+
+
+def test_x_train_that_does_not_fit_the_network_is_refused_before_training():
+    x_train, t_train, x_test, t_test = tiny_data()
+    with pytest.raises(ValueError, match=r"x_train \(images of shape \(3, 12, 12\)\) does not fit the network: "):
+        Trainer(tiny_net(), np.repeat(x_train, 3, axis=1), t_train, np.repeat(x_test, 3, axis=1), t_test, progress=False)
+
+
+def test_a_weights_file_is_not_a_checkpoint(tmp_path):
+    trainer = make_trainer()
+    trainer.network.save_params(tmp_path / "weights.npz")
+    with pytest.raises(ValueError, match=r"weights\.npz is a weights file \(written by save_params\), not a checkpoint: "
+                                         r"load it with network\.load_params"):
+        trainer.load_checkpoint(tmp_path / "weights.npz")
+    np.savez(tmp_path / "other.npz", a=np.zeros(2))
+    with pytest.raises(ValueError, match=r"other\.npz is not a checkpoint written by Trainer\.save_checkpoint: "
+                                         r"it has no 'epoch', 'optimizer', 'rng'"):
+        trainer.load_checkpoint(tmp_path / "other.npz")

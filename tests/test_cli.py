@@ -76,7 +76,8 @@ def test_every_flag_is_checked_before_training(tmp_path, capsys):
             main([*args, "--out", out])
         assert exit_info.value.code == 2 and message in capsys.readouterr().err, args
     later = [
-        (["--epochs", "2", "--snapshot-epochs", "0,99", "--out", out], "--snapshot-epochs must lie in 0..2 (--epochs 2), got [99]"),
+        (["--epochs", "2", "--snapshot-epochs", "0,99", "--out", out],
+         "--snapshot-epochs must lie in 0..2 (--epochs 2), got [99]"),
         (["--epochs", "1", "--snapshot-params", "W9", "--snapshot-epochs", "1", "--out", out], "--snapshot-params ['W9']"),
         (["--epochs", "1", "--out", str(tmp_path / "folder.npz")], "would write over a folder"),
         (["--model", "lenet5", "--weight-init", "he", "--out", out], "--weight-init applies to --model simpleconvnet only"),
@@ -124,3 +125,42 @@ def test_the_installed_command(tmp_path):
     script = Path(sys.executable).with_name("cnnlib-train")
     run = subprocess.run([str(script), "--help"], capture_output=True, text=True)
     assert run.returncode == 0 and "--snapshot-epochs" in run.stdout
+
+
+def test_an_output_that_appears_during_training_is_kept_and_the_weights_saved_beside_it(tmp_path, monkeypatch, capsys):
+    from cnnlib.train import cli
+
+    out = tmp_path / "net.npz"
+    paths = output_paths(out)
+
+    class Racing(cli.Trainer):
+        def train(self):  # another run (or the user) writes the outputs meanwhile
+            out.write_bytes(b"someone else's weights")
+            paths["history"].write_text("someone else's history")
+            return super().train()
+
+    monkeypatch.setattr(cli, "Trainer", Racing)
+    args = ["--epochs", "0", "--data", "embedded", "--out", str(out), "--no-progress", "--snapshot-epochs", "0"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert out.read_bytes() == b"someone else's weights" and paths["history"].read_text() == "someone else's history"
+    saved = sorted(p for p in tmp_path.glob("net.*.npz") if not p.name.endswith(".snapshots.npz"))
+    assert len(saved) == 1 and saved[0] != out
+    SimpleConvNet().load_params(saved[0])        # the finished training is there
+    fresh = output_paths(saved[0])
+    assert json.loads(fresh["history"].read_text())["model"] == "simpleconvnet" and fresh["snapshots"].exists()
+    assert f"warning: {out}, {paths['history']} appeared during training" in captured.err, captured.err
+    assert str(saved[0]) in captured.err
+    assert "--force" in captured.err and "overwrite=True" not in captured.err + captured.out
+    assert f"wrote {saved[0]}" in captured.out
+
+
+def test_a_refusal_to_overwrite_names_the_flag_not_a_keyword(tmp_path, monkeypatch, capsys):
+    def always_exists(path, text, overwrite=False):  # as cnnlib.io says it when the name is taken
+        raise FileExistsError(17, f"{path} already exists; pass overwrite=True to replace it", str(path))
+
+    monkeypatch.setattr("cnnlib.train.cli.save_text", always_exists)
+    assert main(["--out", str(tmp_path / "a.npz"), "--epochs", "0", "--data", "embedded", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--force" in err and "overwrite=True" not in err, err
+    assert (tmp_path / "a.npz").exists()       # the weights written before the failure are kept

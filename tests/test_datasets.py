@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from cnnlib.data import (DataUnavailableError, center_crop, cifar10, download, embedded, load_cifar10,
-                         load_mnist, mnist, resize_image, sample_image)
+                         load_mnist, mnist, random_shift, resize_image, sample_image)
 from cnnlib.data.download import load_cache, mirrors_from_env, read_idx, save_cache, unpickle_arrays
 
 OFFICIAL_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
@@ -575,3 +575,49 @@ def test_center_crop_and_resize():
     np.testing.assert_allclose(resize_image(np.full((10, 20), 0.5, np.float32), (4, 8)), 0.5)
     with pytest.raises(ValueError, match="size must be positive"):
         resize_image(image, 0)
+
+
+@pytest.mark.parametrize("size, error, message", [
+    (0, ValueError, r"size must be positive \(>= 1 pixel\), got size=0"),
+    ((0, 5), ValueError, r"size must be positive \(>= 1 pixel\), got size=\(0, 5\)"),
+    (-5, ValueError, r"size must be positive \(>= 1 pixel\), got size=-5"),
+    ("64", TypeError, r"size must be None, an int or an \(h, w\) pair of ints, got size='64' \(str\)"),
+    (64.0, TypeError, r"size must be None, an int .*got size=64\.0 \(float\)"),
+    ((64, 64, 3), TypeError, r"size must be None, an int or an \(h, w\) pair of ints, got size=\(64, 64, 3\)"),
+    (True, TypeError, r"got size=True \(bool\)"),
+])
+def test_sample_image_size_is_checked(size, error, message):
+    with pytest.raises(error, match=message):
+        sample_image("china", size=size)
+
+
+def test_sample_image_size_accepts_numpy_ints():
+    assert sample_image("china", gray=True, size=np.int64(8)).shape == (8, 8)
+    assert sample_image("china", gray=True, size=[np.int32(4), 6]).shape == (4, 6)
+
+
+# --- random shifts ------------------------------------------------------------------
+
+@pytest.mark.parametrize("kw, error, message", [
+    (dict(max_shift=-1), ValueError, r"max_shift must be >= 0, got max_shift = -1"),
+    (dict(max_shift=1.5), TypeError, r"max_shift must be an integer number of pixels, got max_shift = 1\.5 \(float\)"),
+    (dict(max_shift=True), TypeError, r"got max_shift = True \(bool\)"),
+    (dict(max_shift=28), ValueError, r"max_shift = 28 must be smaller than the images \(H, W\) = \(28, 28\)"),
+    (dict(max_shift=100), ValueError, r"max_shift = 100 must be smaller than the images \(H, W\) = \(28, 28\): "
+                                      r"a shift that large can leave all-zero images"),
+    (dict(rng=None), TypeError, r"rng must be a np\.random\.Generator, e\.g\. np\.random\.default_rng\(0\), got None"),
+    (dict(rng=0), TypeError, r"rng must be a np\.random\.Generator.*got 0 \(int\)"),
+    (dict(x=np.zeros((28, 28))), ValueError, r"x must be images \(N, C, H, W\), got shape \(28, 28\)"),
+    (dict(x=[[[[0.0]]]]), TypeError, r"x must be a NumPy array of images \(N, C, H, W\), got list"),
+])
+def test_random_shift_arguments_are_checked(kw, error, message):
+    args = {"x": np.ones((2, 1, 28, 28), np.float32), "max_shift": 2, "rng": np.random.default_rng(0), **kw}
+    with pytest.raises(error, match=message):
+        random_shift(args["x"], args["max_shift"], args["rng"])
+
+
+def test_random_shift_largest_allowed_shift_keeps_part_of_each_image():
+    x = np.ones((50, 1, 5, 7), np.float32)
+    shifted = random_shift(x, 4, np.random.default_rng(0))      # 4 < min(5, 7)
+    assert shifted.shape == x.shape and (shifted.reshape(50, -1).sum(axis=1) > 0).all()
+    assert random_shift(x, np.int64(0), None) is x               # no shift: nothing random is drawn

@@ -5,6 +5,7 @@ one that streams without end, one that announces the wrong size, one that never 
 Every download runs in a thread joined with a timeout of a few seconds (a bound on a
 hang, never a timing assertion); the deadline is set to 1 s for the tests.
 """
+# ruff: noqa: F811 -- the fixtures imported from test_datasets are parameters of the tests
 
 import http.server
 import re
@@ -221,7 +222,8 @@ def mnist_cache_key():
 
 @pytest.mark.parametrize("damage, message", [
     (dict(t_train=np.full(20, 12)), r"train: expected labels in 0\.\.9, got labels in 12\.\.12"),
-    (dict(t_test=np.zeros(9, np.int64)), r"test: expected 10 integer labels to match the 10 images, got int64 labels of shape \(9,\)"),
+    (dict(t_test=np.zeros(9, np.int64)),
+     r"test: expected 10 integer labels to match the 10 images, got int64 labels of shape \(9,\)"),
     (dict(x_train=np.zeros((20, 28, 27), np.uint8)), r"train: expected uint8 images of shape \(N, 28, 28\).*\(20, 28, 27\)"),
     (dict(x_test=np.zeros((10, 28, 28), np.float32)), r"test: expected uint8 images.*float32"),
     (dict(t_train=np.zeros(20, np.float64)), r"train: expected 20 integer labels.*float64"),
@@ -264,3 +266,14 @@ def test_truncated_cache_is_reported_and_rebuilt(server, tiny_mnist, isolated, m
     assert load_mnist(source="download").info.n_train == 20
     out = capsys.readouterr().out
     assert f"not using the cached arrays {path}: cannot read {path} as an .npz file" in out
+
+
+@pytest.mark.parametrize("bad", ["mirror.example.org/mnist", "ftp//nowhere"])
+def test_a_malformed_mirror_is_left_and_the_next_tried(bad, tiny_mnist, server, monkeypatch, capsys):
+    _, files = tiny_mnist
+    good = serve(server, files)
+    monkeypatch.setenv("CNNLIB_MNIST_MIRRORS", f"{bad},{good}")
+    assert load_mnist(source="download").info.n_train == 20
+    out = capsys.readouterr().out
+    assert f"cnnlib: left {bad}/train-images-idx3-ubyte.gz: not a valid URL" in out, out
+    assert "trying the next mirror" in out

@@ -137,3 +137,61 @@ def test_same_type_rejects_a_float_for_an_int(capsys):
     assert not check("shape", (8, 20.0), (8, 20), same_type=True)
     assert check("shape", (8, 20), (8, 20), same_type=True)
     assert not check("size", 5, 4, same_type=True)  # the right type, the wrong value
+
+
+# --- answers that break a naive comparison: still a verdict, never an exception ----------------
+
+class Unrepresentable:
+    def __repr__(self):
+        raise RuntimeError("no repr")
+
+    def __eq__(self, other):
+        raise RuntimeError("no ==")
+
+
+@pytest.mark.parametrize("got, expected, ok, reason", [
+    ((-8) ** (1 / 3), -2, False, "expected -2, got complex (1.0000000000000002+1.7320508075688772j)"),
+    (complex(-2, 0), -2, True, ""),
+    (1j, 1j, True, ""),
+    (10**400, 5, False, "expected 5, got int with 401 digits"),
+    (5, 10**400, False, "expected int with 401 digits, got 5"),
+    (10**400, 10**400, True, ""),
+    (10**400 + 1, 10**400, True, ""),             # within rtol, as for any number
+    (10**5000, 5, False, "expected 5, got int with 5001 digits"),
+    (float("inf"), 10**400, False, "expected int with 401 digits, got inf"),
+    (-10**400, -10**400 + 1, True, ""),
+    (float("nan"), float("nan"), False, "expected nan, got nan"),
+    (float("inf"), float("inf"), True, ""),
+    ({"a": np.arange(3)}, {"a": np.arange(3)}, True, ""),
+    ({"a": np.arange(3)}, {"a": np.zeros(3)}, False, "expected {'a': "),
+    ({"b": np.arange(3)}, {"a": np.arange(3)}, False, "expected keys ['a'], got keys ['b']"),
+    ([1, 2], {"a": 1}, False, "expected a dict, got list"),
+    (Unrepresentable(), 3, False, "expected a number, got Unrepresentable"),
+    (Unrepresentable(), "x", False, "cannot compare"),
+    ([np.arange(2), np.arange(3)], np.zeros(2), False, "expected an array"),
+], ids=lambda v: type(v).__name__)  # str(10**5000) itself raises
+def test_matches_never_raises(got, expected, ok, reason):
+    verdict, why = matches(got, expected)
+    assert verdict is ok and reason in why, why
+
+
+@pytest.mark.parametrize("name, got, expected, start, part", [
+    ("cube root", (-8) ** (1 / 3), -2, "✗ not yet: cube root: expected ", "complex (1.0000000000000002+1.7320508075688772j)"),
+    ("n", 10**400, 5, "✗ not yet: n: expected 5, got int with 401 digits", ""),
+    ("n", {"a": np.ones(2)}, {"a": np.ones(2)}, "✓ correct: n", ""),
+    ("n", {"a": np.ones(2)}, {"a": np.ones(3)}, "✗ not yet: n: expected {'a': array([1., 1., 1.])}", ""),
+], ids=["complex", "overflow", "dict", "dict-wrong"])
+def test_check_never_raises_because_of_the_answer(capsys, name, got, expected, start, part):
+    for same_type in (False, True):
+        check(name, got, expected, same_type=same_type)
+        out = capsys.readouterr().out
+        assert out.startswith(start) and part in out, out
+
+
+def test_check_function_never_raises_because_of_the_result(capsys):
+    assert not check_function(lambda x: x ** 0.5, [((-4,), 2)], name="root")
+    assert capsys.readouterr().out.startswith("✗ not yet: root: for input (-4) expected 2, got complex")
+    assert not check_function(lambda x: 10 ** 400, [((1,), 5)], name="big", same_type=True)
+    assert capsys.readouterr().out.startswith("✗ not yet: big: for input (1) expected 5, got int with 401 digits")
+    assert not check_function(lambda x: Unrepresentable(), [((1,), "x")], name="odd")
+    assert capsys.readouterr().out.startswith("✗ not yet: odd: for input (1) cannot compare")

@@ -3,6 +3,8 @@
 import re
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -309,3 +311,62 @@ def test_suggestions_with_dilation_and_pairs_really_divide(seed):
             brute = [g for g in range(1, size + 2 * pad + 1) if g != filt and dil * (g - 1) + 1 <= size + 2 * pad
                      and (size + 2 * pad - dil * (g - 1) - 1) % stride == 0]
             assert len(filters) == min(5, len(brute))
+
+
+# --- huge numbers answer at once ------------------------------------------------------------
+
+def answers_quickly(call, limit=1.0):
+    """Run ``call()`` in a thread and return its result; fail if it takes more than ``limit`` s
+    (a generous bound that only catches a hang: these answer in milliseconds)."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = call()
+        except BaseException as err:  # handed to the test
+            outcome["error"] = err
+
+    thread = threading.Thread(target=run, daemon=True)
+    start = time.perf_counter()
+    thread.start()
+    thread.join(limit)
+    assert not thread.is_alive(), f"still running after {limit} s: the suggestion search is unbounded"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"], time.perf_counter() - start
+
+
+@pytest.mark.parametrize("call", [
+    lambda: size_report(10**18, 1),
+    lambda: size_report(10**18 + 1, 2, stride=2),
+    lambda: size_report(2**61 - 1, 1, stride=3),          # a prime span: only 1 and itself divide it
+    lambda: size_report(10**40, 3, stride=7, pad=10**30),
+    lambda: suggest((10**18, 10**18 + 2), (1, 1), 3, 0),
+    lambda: suggest((1,), (10**18,), 1, 0),                   # the filter is far too large: pads from 5*10**17
+    lambda: suggest((1,), (10**18,), 3, 0, dilation=10**6),
+], ids=["report-1e18", "report-1e18+1", "prime", "1e40", "joint", "huge-filter", "huge-dilation"])
+def test_huge_sizes_answer_at_once(call):
+    answers_quickly(call)
+
+
+def test_huge_sizes_still_suggest_dividing_settings():
+    with pytest.raises(ValueError, match=r"not divisible by stride = 2") as info:
+        answers_quickly(lambda: conv_output_size(10**18 + 1, 2, stride=2))
+    msg = str(info.value)
+    assert "pad=(none)" in msg and "stride=1 or stride=3 (skips pixels) with pad=0" in msg  # 10**18 - 1 is odd: no pad helps
+    r, _ = answers_quickly(lambda: size_report(10**18, 2, stride=3))
+    assert not r.divides and r.suggested_pads == (2,) and r.suggested_strides == (2, 1)   # 10**18 - 2 + 2*2 = 3 * ...
+    assert all((10**18 - 2) % s == 0 for s in r.suggested_strides)
+    sug, _ = answers_quickly(lambda: suggest((1,), (10**18,), 1, 0))
+    assert sug.pads == (5 * 10**17, 5 * 10**17 + 1)          # the smallest pads with which the filter fits
+
+
+def test_suggest_checks_its_numbers_and_needs_every_filter_to_fit():
+    with pytest.raises(ValueError, match=r"stride must be >= 1, got stride = 0"):
+        suggest((7,), (3,), 0, 0)
+    with pytest.raises(ValueError, match=r"input size must be >= 1, got input size = -7"):
+        suggest((-7,), (3,), 2, 0)
+    with pytest.raises(ValueError, match=r"dilation must be >= 1, got dilation = 0"):
+        suggest((7, 7), (3, 3), 2, 0, dilation=(1, 0))
+    # the filter does not fit the height (1 < 5): no stride alone makes both dimensions work
+    assert suggest((1, 10), (5, 5), 2, 0).strides == ()

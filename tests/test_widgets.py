@@ -256,3 +256,64 @@ def test_window_slider_is_clipped_when_the_output_shrinks():
     assert explorer.sliders["window"].max == explorer.sliders["window"].value == 71
     assert "Window 71 of 72: input rows 16–20, columns 23–27 → output cell (2, 23)" in explorer.text.value
     assert explorer.figure.outputs[0]["data"]["text/plain"].endswith("window 71>")
+
+
+# --- dilation pairs, impossible sizes, huge sizes --------------------------------------------
+
+def test_a_dilation_pair_is_used_in_each_dimension():
+    text = explain_output_size(28, 28, 5, 5, 0, 1, D=(1, 2))    # width: taps 2 apart span 9
+    assert text.startswith("Output size: 24 × 20\n"), text
+    assert "OW = (W + 2P − (DW(FW−1)+1)) / S + 1 = (28 + 2×0 − 9) / 1 + 1 = 19/1 + 1 = 20" in text
+    assert explain_output_size(28, 28, 5, 5, 0, 2, D=(2, 1)).startswith("Output size: 10 × 12 after flooring")
+    assert "Make FW ≤ 2 or DW smaller" in explain_output_size(5, 5, 3, 3, 0, 1, D=(1, 3))
+    w = window_at(7, 7, 3, 3, 0, 1, D=(1, 2), index=0)
+    assert w.out_shape == (5, 3) and w.rows == (0, 1, 2) and w.cols == (0, 2, 4)
+    sug = suggestions(28, 28, 5, 5, 0, 2, D=(1, 2))             # 28 - 5 = 23 and 28 - 9 = 19: both odd
+    assert sug["strides"] == [1] and all(19 % s == 0 and 23 % s == 0 for s in sug["strides"])
+    assert explain_output_size(5, 5, 3, 3, 0, 1, D=(1, 0)).startswith("No output: dilation[1] must be >= 1")
+
+
+def test_a_dilation_pair_is_refused_by_the_one_slider_explorer():
+    with pytest.raises(TypeError, match=r"D must be one int here \(the explorer has one D slider\), got D = \(1, 2\)"):
+        output_size_explorer(D=(1, 2))
+
+
+@pytest.mark.parametrize("args, message", [
+    ((0, 28, 5, 5, 0, 1), "No output: H must be >= 1, got H = 0"),
+    ((28, -3, 5, 5, 0, 1), "No output: W must be >= 1, got W = -3"),
+    ((28, 28, 0, 5, 0, 1), "No output: FH must be >= 1, got FH = 0"),
+    ((28, 28, 5, 2.5, 0, 1), "No output: FW must be an integer, got 2.5 (float)"),
+])
+def test_impossible_sizes_are_named_not_fixed_by_a_smaller_filter(args, message):
+    text = explain_output_size(*args)
+    assert text == message and "Make" not in text
+    assert window_at(*args) is None
+
+
+@pytest.mark.parametrize("args, kw, error, message", [
+    ((28, 28, 5, 5, 0, 0), {}, ValueError, r"S must be >= 1, got S = 0"),
+    ((28, 28, 5, 5, 0, (2, 0)), {}, ValueError, r"S\[1\] must be >= 1, got S\[1\] = 0"),
+    ((0, 28, 5, 5, 0, 2), {}, ValueError, r"H must be >= 1, got H = 0"),
+    ((28, -28, 5, 5, 0, 2), {}, ValueError, r"W must be >= 1, got W = -28"),
+    ((28, 28, -5, 5, 0, 2), {}, ValueError, r"FH must be >= 1, got FH = -5"),
+    ((28, 28, 5, 5, -1, 2), {}, ValueError, r"P must be >= 0, got P = -1"),
+    ((28, 28, 5, 5, 0, 2), {"D": 0}, ValueError, r"D must be >= 1, got D = 0"),
+    ((28, 28, 5, 5, 0, 2), {"k": -1}, ValueError, r"k must be >= 0, got k = -1"),
+    (("28", 28, 5, 5, 0, 2), {}, TypeError, r"H must be an integer, got '28' \(str\)"),
+])
+def test_suggestions_name_the_bad_parameter(args, kw, error, message):
+    with pytest.raises(error, match=message):
+        suggestions(*args, **kw)
+
+
+def test_huge_sizes_are_explained_at_once_and_exactly():
+    import time
+
+    start = time.perf_counter()
+    text = explain_output_size(10**18, 28, 1, 5, 0, 1)
+    assert text.startswith("Output size: 1000000000000000000 × 24\n")
+    text = explain_output_size(10**400, 28, 5, 5, 0, 2)              # beyond any float
+    assert f"after flooring (the formula gives {(10**400 - 3) // 2}.50 × 12.50)" in text and "Suggestions:" in text
+    assert explain_output_size(10**18 + 1, 28, 2, 5, 0, 2).startswith(
+        "Output size: 500000000000000000 × 12 after flooring (the formula gives 500000000000000000.50 × 12.50)")
+    assert time.perf_counter() - start < 2       # a hang guard only: these take milliseconds

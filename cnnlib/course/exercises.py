@@ -2,16 +2,20 @@
 
 Each check prints one line starting with "✓ correct" or "✗ not yet", and returns a
 :class:`Verdict`, true when correct, so a notebook can ``assert`` that its reference
-solution passes (Jupyter shows nothing more for it: the verdict was printed already). Nothing here raises because of a student's answer: a stub that
-returns ``None``, a wrong shape or an exception inside the student's function are all
-reported as "not yet".
+solution passes (Jupyter shows nothing more for it: the verdict was printed already).
+Nothing here raises because of a student's answer: a stub that returns ``None``, a wrong
+shape, an exception inside the student's function, a complex or huge number, an answer
+that cannot be compared are all reported as "not yet".
 
 - :func:`check`           one value (number, tuple, list, array) against the expected one
 - :func:`check_function`  a function against a list of ``(args, expected)`` cases
 - :func:`check_claims`    several named facts that must all be true
 """
 
+import math
 import numbers
+from collections.abc import Mapping
+from fractions import Fraction
 
 import numpy as np
 
@@ -39,13 +43,27 @@ class Verdict:
         pass  # already printed: a cell ending in check(...) shows no extra "True"/"False"
 
 
+def _digits(n):
+    """The number of decimal digits of the int ``n`` (exact, any size: no str(n), which refuses huge ints)."""
+    n, d = abs(int(n)), 1
+    if n:
+        d = int(math.log10(n)) + 1
+        d += (n >= 10**d) - (n < 10**(d - 1))
+    return d
+
+
 def _show(value, limit=200):
-    """A short, readable repr; long arrays are summarized by shape."""
-    if isinstance(value, np.ndarray):
-        text = np.array2string(value, precision=4, suppress_small=True, separator=", ", threshold=30)
-        text = text if len(text) <= limit else f"array of shape {value.shape}"
-    else:
-        text = repr(value)
+    """A short, readable repr; long arrays are summarized by shape. Never raises."""
+    try:
+        if isinstance(value, np.ndarray):
+            text = np.array2string(value, precision=4, suppress_small=True, separator=", ", threshold=30)
+            text = text if len(text) <= limit else f"array of shape {value.shape}"
+        elif isinstance(value, numbers.Integral) and _digits(value) > limit:
+            text = f"{'-' if value < 0 else ''}int with {_digits(value)} digits"
+        else:
+            text = repr(value)
+    except Exception:  # noqa: BLE001 -- an answer whose repr breaks
+        return f"<a {type(value).__name__} that cannot be shown>"
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
@@ -53,16 +71,47 @@ def _is_number(value):
     return isinstance(value, (numbers.Number, np.number)) and not isinstance(value, (bool, np.bool_))
 
 
+def _exact(value):
+    """A real number as an exact Fraction (ints of any size included), or None for nan and inf."""
+    if isinstance(value, numbers.Integral):
+        return Fraction(int(value))
+    value = float(value)
+    return Fraction(value) if math.isfinite(value) else None
+
+
+def _numbers_match(got, expected, rtol, atol):
+    """np.isclose's rule ``|got - expected| <= atol + rtol*|expected|``, exactly for real numbers
+    (no float overflow for huge ints), with complex numbers for complex ones."""
+    if not (isinstance(got, numbers.Real) and isinstance(expected, numbers.Real)):
+        ok = bool(np.isclose(complex(got), complex(expected), rtol=rtol, atol=atol))
+        kind = "complex " if not isinstance(got, numbers.Real) else ""
+        return ok, "" if ok else f"expected {_show(expected)}, got {kind}{_show(got)}"
+    g, e = _exact(got), _exact(expected)
+    if g is None or e is None:  # nan or inf: equal only when both are the same infinity
+        ok = g is e is None and bool(np.isclose(float(got), float(expected)))
+    else:
+        ok = abs(g - e) <= Fraction(float(atol)) + Fraction(float(rtol)) * abs(e)
+    return ok, "" if ok else f"expected {_show(expected)}, got {_show(got)}"
+
+
 def matches(got, expected, rtol=1e-6, atol=1e-8):
-    """Compare an answer with the expected value.
+    """Compare an answer with the expected value; never raises.
 
     Numbers compare with a tolerance, arrays by shape then values, tuples and lists
-    element by element (a tuple may answer a list and vice versa), anything else with
-    ``==``.
+    element by element (a tuple may answer a list and vice versa), dicts by keys then
+    values, anything else with ``==``. An answer that cannot be compared (its ``==`` or
+    ``repr`` raises) is not a match.
 
     Returns:
         (ok, reason): bool, and a short reason when not ok ("" when ok).
     """
+    try:
+        return _matches(got, expected, rtol, atol)
+    except Exception as error:  # noqa: BLE001 -- an answer that breaks the comparison is a "not yet"
+        return False, f"cannot compare {_show(got)} with {_show(expected)} ({type(error).__name__}: {_show(error)})"
+
+
+def _matches(got, expected, rtol, atol):
     if got is None:
         return False, "nothing yet: the answer is still None (replace the stub)"
     if isinstance(expected, np.ndarray) or isinstance(got, np.ndarray):
@@ -82,7 +131,13 @@ def matches(got, expected, rtol=1e-6, atol=1e-8):
     if _is_number(expected):
         if not _is_number(got):
             return False, f"expected a number, got {type(got).__name__} {_show(got)}"
-        ok = bool(np.isclose(float(got), float(expected), rtol=rtol, atol=atol))
+        return _numbers_match(got, expected, rtol, atol)
+    if isinstance(expected, Mapping):
+        if not isinstance(got, Mapping):
+            return False, f"expected a dict, got {type(got).__name__} {_show(got)}"
+        if set(got) != set(expected):
+            return False, f"expected keys {sorted(expected, key=str)}, got keys {sorted(got, key=str)}"
+        ok = all(matches(got[key], value, rtol, atol)[0] for key, value in expected.items())
         return ok, "" if ok else f"expected {_show(expected)}, got {_show(got)}"
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):

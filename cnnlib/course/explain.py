@@ -4,47 +4,58 @@
 - :func:`suggestions` -> nearest pads, strides and filter sizes that make the sizes divide;
 - :func:`window_at` -> where window number ``index`` lies and which output cell it makes.
 
-Pad P and stride S are an int (the same for height and width) or an ``(h, w)`` pair; D is
-the dilation (the filter's taps D pixels apart, spanning ``D*(F-1)+1``). Along each
-dimension (see :mod:`cnnlib.sizes`)::
+Pad P, stride S and dilation D are an int (the same for height and width) or an ``(h, w)``
+pair; D spaces the filter's taps D pixels apart, spanning ``D*(F-1)+1``. H, W, FH, FW are
+ints >= 1. Along each dimension (see :mod:`cnnlib.sizes`)::
 
     OH = (H + 2PH − (D(FH−1)+1)) / SH + 1        OW = (W + 2PW − (D(FW−1)+1)) / SW + 1
 """
 
 from dataclasses import dataclass
 
-from ..sizes import conv_output_size, effective_filter_size, pair, size_report, skips_pixels, suggest
+from ..sizes import _check_int, conv_output_size, effective_filter_size, pair, ratio_text, size_report, skips_pixels, suggest
 
 __all__ = ["explain_output_size", "suggestions", "window_at", "WindowPosition", "describe_window"]
 
 
-def _number(x):
-    """12 for a whole number, 12.50 otherwise."""
-    return f"{x:.0f}" if float(x).is_integer() else f"{x:.2f}"
+def _number(num, den):
+    """num/den as 12 for a whole number, 12.50 otherwise (exact, for any size)."""
+    return f"{num // den}" if num % den == 0 else ratio_text(num, den)
+
+
+def _check_sizes(H, W, FH, FW):
+    """H, W, FH, FW must be ints >= 1 (before any formula uses them)."""
+    for name, value in (("H", H), ("W", W), ("FH", FH), ("FW", FW)):
+        _check_int(name, value, 1)
+
+
+def _letter(letter, pair_, dim):
+    """'P' when both dimensions share the value, else 'PH' or 'PW'."""
+    return letter if pair_[0] == pair_[1] else letter + ("H" if dim == 0 else "W")
 
 
 def _fit_problem(H, W, FH, FW, P, D):
     """A sentence saying why the (dilated) filter does not fit the padded input, or None if it fits."""
-    for name, size, fname, f, p in (("height", H, "FH", FH, P[0]), ("width", W, "FW", FW, P[1])):
-        padded, eff = size + 2 * p, effective_filter_size(f, D)
+    for dim, name, size, fname, f in ((0, "height", H, "FH", FH), (1, "width", W, "FW", FW)):
+        p, d, dname = P[dim], D[dim], _letter("D", D, dim)
+        padded, eff = size + 2 * p, effective_filter_size(f, d)
         if eff > padded:
             need = -(-(eff - size) // 2)
-            pname = "P" if P[0] == P[1] else ("PH" if name == "height" else "PW")
-            what = f"{fname} = {f}" if D == 1 else f"the dilated filter, D×({fname} − 1) + 1 = {D}×({f} − 1) + 1 = {eff},"
-            fix = f"Make {fname} ≤ {padded}" if D == 1 else f"Make {fname} ≤ {(padded - 1) // D + 1} or D smaller"
+            pname = _letter("P", P, dim)
+            what = f"{fname} = {f}" if d == 1 else f"the dilated filter, {dname}×({fname} − 1) + 1 = {d}×({f} − 1) + 1 = {eff},"
+            fix = f"Make {fname} ≤ {padded}" if d == 1 else f"Make {fname} ≤ {(padded - 1) // d + 1} or {dname} smaller"
             return (f"The filter does not fit: {what} is larger than the padded {name} "
                     f"{'H' if name == 'height' else 'W'} + 2{pname} = {size} + 2×{p} = {padded}.\n"
                     f"{fix}, or pad {pname} ≥ {need}.")
     return None
 
 
-def _formula_line(out, size, filt, r, p="P", s="S"):
+def _formula_line(out, size, filt, r, p="P", s="S", d="D"):
     """'OH = (H + 2P − FH) / S + 1 = (28 + 2×0 − 5) / 2 + 1 = 12.50' (with D: the effective filter)."""
-    exact = r.span / r.stride + 1
-    f = filt if r.dilation == 1 else f"(D({filt}−1)+1)"
-    eff = "" if r.dilation == 1 else f"   [D({filt}−1)+1 = {r.dilation}×({r.filter_size}−1)+1 = {r.effective_filter}]"
+    f = filt if r.dilation == 1 else f"({d}({filt}−1)+1)"
+    eff = "" if r.dilation == 1 else f"   [{d}({filt}−1)+1 = {r.dilation}×({r.filter_size}−1)+1 = {r.effective_filter}]"
     return (f"{out} = ({size} + 2{p} − {f}) / {s} + 1 = ({r.input_size} + 2×{r.pad} − {r.effective_filter}) / "
-            f"{r.stride} + 1 = {r.span}/{r.stride} + 1 = {_number(exact)}{eff}")
+            f"{r.stride} + 1 = {r.span}/{r.stride} + 1 = {_number(r.span + r.stride, r.stride)}{eff}")
 
 
 def _unseen_words(axis, unseen):
@@ -57,7 +68,7 @@ def _floor_note(name, out, r, s="S"):
     axis, edge = ("row", "bottom") if name == "height" else ("column", "right")
     lines = [f"{name.capitalize()}: {r.input_size} + 2×{r.pad} − {r.effective_filter} = {r.span} is not divisible by "
              f"{s} = {r.stride}: the last step would make the filter hang over the {edge} edge "
-             f"({r.span}/{r.stride} = {r.span / r.stride:.2f} steps)."]
+             f"({r.span}/{r.stride} = {ratio_text(r.span, r.stride)} steps)."]
     lost = _unseen_words(axis, r.unseen) if r.unseen else f"only padding is left out, every input {axis} is still seen"
     lines.append(f"  Flooring (PyTorch's rule) gives {out} = {r.output_size}; {lost}.")
     return lines
@@ -73,7 +84,8 @@ def _gap_note(name, r):
 
 def suggestions(H, W, FH, FW, P, S, k=2, D=1):
     """Nearest settings for which both dimensions divide (the filter must fit): the
-    explorer's view of :func:`cnnlib.sizes.suggest`.
+    explorer's view of :func:`cnnlib.sizes.suggest`. Raises ``TypeError``/``ValueError``
+    naming H, W, FH, FW (ints >= 1), P (>= 0), S, D (>= 1) or k (>= 0) when one is invalid.
 
     Returns:
         dict with lists: ``"pads"`` (with stride S), ``"strides"`` (with pad P), the same in
@@ -83,7 +95,8 @@ def suggestions(H, W, FH, FW, P, S, k=2, D=1):
         value, at most ``k`` each; the current value is never suggested; ``"skips"``: the
         suggested strides that skip rows or columns between windows.
     """
-    sug = suggest((H, W), (FH, FW), pair(S, "S"), pair(P, "P"), k, dilation=D)
+    _check_sizes(H, W, FH, FW)
+    sug = suggest((H, W), (FH, FW), pair(S, "S", 1), pair(P, "P"), _check_int("k", k, 0), dilation=pair(D, "D", 1))
     return {"pads": list(sug.pads), "strides": list(sug.strides), "FH": list(sug.filters[0]),
             "FW": list(sug.filters[1]), "skips": list(sug.skips), "pads_h": list(sug.pads_each[0]),
             "pads_w": list(sug.pads_each[1]), "strides_h": list(sug.strides_each[0]),
@@ -95,16 +108,16 @@ def _out(size, f, p, s, d):
 
 
 def _suggestion_lines(H, W, FH, FW, P, S, D):
-    (PH, PW), (SH, SW) = P, S
+    (PH, PW), (SH, SW), (DH, DW) = P, S, D
     sug = suggestions(H, W, FH, FW, P, S, D=D)
     skip = " (larger than the filter: it skips rows or columns)"  # see skips_pixels
     lines = ["Suggestions:"]
     if PH == PW and SH == SW:                      # one P and one S: suggest one value for both
         p0, s0 = PH, SH
         for p in sug["pads"]:
-            lines.append(f"  • P = {p} with S = {s0} → output {_out(H, FH, p, s0, D)} × {_out(W, FW, p, s0, D)}")
+            lines.append(f"  • P = {p} with S = {s0} → output {_out(H, FH, p, s0, DH)} × {_out(W, FW, p, s0, DW)}")
         if not sug["pads"]:
-            eh, ew = effective_filter_size(FH, D), effective_filter_size(FW, D)
+            eh, ew = effective_filter_size(FH, DH), effective_filter_size(FW, DW)
             odd = [n for n, span in (("H + 2P − FH", H - eh), ("W + 2P − FW", W - ew)) if span % 2]
             if odd and s0 % 2 == 0:
                 lines.append(f"  • no value of P works with S = {s0}: {' and '.join(odd)} {'stays' if len(odd) == 1 else 'stay'} "
@@ -112,22 +125,22 @@ def _suggestion_lines(H, W, FH, FW, P, S, D):
             else:
                 lines.append(f"  • no padding within {s0} of P = {p0} makes both dimensions divide by S = {s0}")
         for s in sug["strides"]:
-            lines.append(f"  • S = {s} with P = {p0} → output {_out(H, FH, p0, s, D)} × {_out(W, FW, p0, s, D)}"
+            lines.append(f"  • S = {s} with P = {p0} → output {_out(H, FH, p0, s, DH)} × {_out(W, FW, p0, s, DW)}"
                          f"{skip if s in sug['skips'] else ''}")
     else:                                          # separate height and width settings
-        for dim, size, f, p, s, in (("h", H, FH, PH, SH), ("w", W, FW, PW, SW)):
-            if (size + 2 * p - effective_filter_size(f, D)) % s == 0:
+        for dim, size, f, p, s, d in (("h", H, FH, PH, SH, DH), ("w", W, FW, PW, SW, DW)):
+            if (size + 2 * p - effective_filter_size(f, d)) % s == 0:
                 continue
             out = "OH" if dim == "h" else "OW"
             for q in sug[f"pads_{dim}"]:
-                lines.append(f"  • P{dim.upper()} = {q} with S{dim.upper()} = {s} → {out} = {_out(size, f, q, s, D)}")
+                lines.append(f"  • P{dim.upper()} = {q} with S{dim.upper()} = {s} → {out} = {_out(size, f, q, s, d)}")
             for t in sug[f"strides_{dim}"]:
-                lines.append(f"  • S{dim.upper()} = {t} with P{dim.upper()} = {p} → {out} = {_out(size, f, p, t, D)}"
-                             f"{skip if skips_pixels(t, f, D) else ''}")
+                lines.append(f"  • S{dim.upper()} = {t} with P{dim.upper()} = {p} → {out} = {_out(size, f, p, t, d)}"
+                             f"{skip if skips_pixels(t, f, d) else ''}")
     same = f"P = {PH}, S = {SH}" if PH == PW and SH == SW else f"PH = {PH}, PW = {PW}, SH = {SH}, SW = {SW}"
-    if (H + 2 * PH - effective_filter_size(FH, D)) % SH and sug["FH"]:
+    if (H + 2 * PH - effective_filter_size(FH, DH)) % SH and sug["FH"]:
         lines.append(f"  • FH = {' or '.join(map(str, sorted(sug['FH'])))} with {same}")
-    if (W + 2 * PW - effective_filter_size(FW, D)) % SW and sug["FW"]:
+    if (W + 2 * PW - effective_filter_size(FW, DW)) % SW and sug["FW"]:
         lines.append(f"  • FW = {' or '.join(map(str, sorted(sug['FW'])))} with {same}")
     return lines
 
@@ -135,27 +148,30 @@ def _suggestion_lines(H, W, FH, FW, P, S, D):
 def explain_output_size(H, W, FH, FW, P, S, D=1):
     """The explorer's text for an (H, W) input, an (FH, FW) filter, pad P, stride S and dilation D.
 
-    P and S: an int or an (h, w) pair. Never raises: sizes that do not divide are
+    P, S and D: an int or an (h, w) pair. Never raises: sizes that do not divide are
     explained (flooring, never-seen rows and columns, suggestions), and so are the rows
     a stride larger than the (dilated) filter skips, a filter that does not fit, and
-    invalid numbers.
+    invalid numbers (e.g. H = 0: "No output: H must be >= 1, got H = 0").
 
     Returns:
         str, several lines; the first starts with "Output size:" when there is one.
     """
     try:
-        P, S, D = pair(P, "pad"), pair(S, "stride", 1), pair(D, "dilation", 1)[0]
+        _check_sizes(H, W, FH, FW)
+        P, S, D = pair(P, "pad"), pair(S, "stride", 1), pair(D, "dilation", 1)
         problem = _fit_problem(H, W, FH, FW, P, D)
         if problem:
             return "No output: the filter does not fit inside the padded input.\n" + problem
-        rh, rw = size_report(H, FH, S[0], P[0], D), size_report(W, FW, S[1], P[1], D)
+        rh, rw = size_report(H, FH, S[0], P[0], D[0]), size_report(W, FW, S[1], P[1], D[1])
     except (TypeError, ValueError) as error:
         return f"No output: {error}"
     lines = [f"Output size: {rh.output_size} × {rw.output_size}"]
     if not (rh.divides and rw.divides):
-        lines[0] += f" after flooring (the formula gives {_number(rh.span / S[0] + 1)} × {_number(rw.span / S[1] + 1)})"
+        lines[0] += (f" after flooring (the formula gives {_number(rh.span + S[0], S[0])} × "
+                     f"{_number(rw.span + S[1], S[1])})")
     ph, pw, sh, sw = ("P", "P", "S", "S") if P[0] == P[1] and S[0] == S[1] else ("PH", "PW", "SH", "SW")
-    lines += ["", _formula_line("OH", "H", "FH", rh, ph, sh), _formula_line("OW", "W", "FW", rw, pw, sw), ""]
+    lines += ["", _formula_line("OH", "H", "FH", rh, ph, sh, _letter("D", D, 0)),
+              _formula_line("OW", "W", "FW", rw, pw, sw, _letter("D", D, 1)), ""]
     if rh.divides and rw.divides:
         lines.append(f"Both divide exactly: the filter fits {rh.output_size} × {rw.output_size} positions and "
                      f"its last position ends exactly at the bottom-right corner of the padded input.")
@@ -187,20 +203,21 @@ class WindowPosition:
 def window_at(H, W, FH, FW, P, S, D=1, index=0):
     """Where window ``index`` (0 .. OH*OW-1, clipped to that range) lies and which output
     cell it produces; None when there is no output (the filter does not fit, bad numbers).
+    P, S, D: an int or an (h, w) pair.
 
     >>> w = window_at(5, 5, 3, 3, 0, 2, index=3)
     >>> (w.out_row, w.out_col), w.rows, w.cols
     ((1, 1), (2, 3, 4), (2, 3, 4))
     """
     try:
-        (PH, PW), (SH, SW), D = pair(P, "pad"), pair(S, "stride", 1), pair(D, "dilation", 1)[0]
-        OH, OW = _out(H, FH, PH, SH, D), _out(W, FW, PW, SW, D)
+        (PH, PW), (SH, SW), (DH, DW) = pair(P, "pad"), pair(S, "stride", 1), pair(D, "dilation", 1)
+        OH, OW = _out(H, FH, PH, SH, DH), _out(W, FW, PW, SW, DW)
     except (TypeError, ValueError):
         return None
     index = min(max(int(index), 0), OH * OW - 1)
     i, j = divmod(index, OW)
-    rows = tuple(i * SH + k * D - PH for k in range(FH))
-    cols = tuple(j * SW + k * D - PW for k in range(FW))
+    rows = tuple(i * SH + k * DH - PH for k in range(FH))
+    cols = tuple(j * SW + k * DW - PW for k in range(FW))
     return WindowPosition(index, i, j, (OH, OW), rows, cols)
 
 

@@ -56,12 +56,21 @@ def explorer_state(values):
     return args, 0 if window is None else window.out_shape[0] * window.out_shape[1] - 1
 
 
+def _one_dilation(D):
+    """The explorer draws one dilation for both dimensions (one D slider): refuse an (h, w) pair clearly."""
+    if isinstance(D, (tuple, list)):
+        raise TypeError(f"D must be one int here (the explorer has one D slider), got D = {tuple(D)}; "
+                        f"explain_output_size and window_at take an (h, w) pair")
+
+
 def figure_output(H, W, FH, FW, P, S, D=1, position=0, dpi=72):
     """The explorer's figure as one Jupyter output (a dict holding a PNG), ready for
     ``Output.outputs``; drawn with :func:`cnnlib.course.viz.plot_output_size`."""
     import matplotlib.pyplot as plt
 
     from .viz import plot_output_size
+
+    _one_dilation(D)
 
     fig = plot_output_size(H, W, FH, FW, P, S, D, position)
     buffer = io.BytesIO()
@@ -77,7 +86,7 @@ def output_size_explorer(H=28, W=28, FH=5, FW=5, P=0, S=1, D=1, font_size=12, dp
     output size, the padded grid and the output grid.
 
     Args:
-        H, W, FH, FW, D: the starting values; P, S: an int or an (h, w) pair.
+        H, W, FH, FW, D: the starting values (ints); P, S: an int or an (h, w) pair.
         font_size, dpi: larger for projecting in class (the app notebook uses 18 and 110).
 
     Returns:
@@ -87,6 +96,7 @@ def output_size_explorer(H=28, W=28, FH=5, FW=5, P=0, S=1, D=1, font_size=12, dp
     """
     import ipywidgets as widgets
 
+    _one_dilation(D)
     (PH, PW), (SH, SW) = pair(P, "P"), pair(S, "S", 1)
     start = {"H": H, "W": W, "FH": FH, "FW": FW, "PH": PH, "PW": PW, "SH": SH, "SW": SW, "D": D, "window": 0}
     sliders = {name: widgets.IntSlider(value=start[name], min=lo, max=hi, description=name, continuous_update=False,

@@ -87,8 +87,8 @@ class _Abandoned(Exception):
 
 
 def _open(url, timeout):
-    request = urllib.request.Request(url, headers={"User-Agent": "cnnlib"})
-    try:
+    try:  # building the request checks the URL: a malformed mirror is left like any other
+        request = urllib.request.Request(url, headers={"User-Agent": "cnnlib"})
         return urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as err:
         raise _Abandoned(f"HTTP error {err.code} {err.reason}", retry=err.code >= 500) from None
@@ -101,7 +101,7 @@ def _open(url, timeout):
     except (OSError, http.client.HTTPException) as err:
         raise _Abandoned(_short(err), retry=True) from None
     except ValueError as err:  # e.g. a mirror without http:// or https://
-        raise _Abandoned(f"not a valid URL ({err})") from None
+        raise _Abandoned(f"not a valid URL ({err}); a mirror starts with http://, https:// or file://") from None
 
 
 def _stream(url, f, size, deadline, progressbar):

@@ -13,6 +13,16 @@ __all__ = ["sample_image", "center_crop", "resize_image", "SAMPLE_IMAGES"]
 SAMPLE_IMAGES = ("china", "flower")
 
 
+def _size_pair(size):
+    """``size`` (an int s for (s, s), or an (h, w) pair of ints, each >= 1) as (h, w)."""
+    values = tuple(size) if isinstance(size, (tuple, list)) else (size, size)
+    if len(values) != 2 or any(isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) for v in values):
+        raise TypeError(f"size must be None, an int or an (h, w) pair of ints, got size={size!r} ({type(size).__name__})")
+    if min(values) < 1:
+        raise ValueError(f"size must be positive (>= 1 pixel), got size={size!r}")
+    return int(values[0]), int(values[1])
+
+
 def center_crop(image, size=None):
     """The centered ``(h, w)`` region of an image ``(C, H, W)`` or ``(H, W)``.
 
@@ -20,9 +30,9 @@ def center_crop(image, size=None):
     ``(s, s)``, or a pair ``(h, w)``; it must fit inside the image.
     """
     H, W = image.shape[-2:]
-    h, w = (min(H, W),) * 2 if size is None else (size, size) if np.isscalar(size) else size
-    if not (0 < h <= H and 0 < w <= W):
-        raise ValueError(f"crop size ({h}, {w}) must be positive and fit inside the image ({H}, {W})")
+    h, w = (min(H, W),) * 2 if size is None else _size_pair(size)
+    if not (h <= H and w <= W):
+        raise ValueError(f"crop size ({h}, {w}) must fit inside the image ({H}, {W})")
     top, left = (H - h) // 2, (W - w) // 2
     return image[..., top:top + h, left:left + w]
 
@@ -36,9 +46,7 @@ def resize_image(image, size):
     """
     from PIL import Image  # only needed here
 
-    h, w = (size, size) if np.isscalar(size) else size
-    if h <= 0 or w <= 0:
-        raise ValueError(f"size must be positive, got size={size!r}")
+    h, w = _size_pair(size)
     channels = image.reshape(-1, *image.shape[-2:]).astype(np.float32)
     out = np.stack([np.asarray(Image.fromarray(c).resize((w, h), Image.Resampling.BICUBIC))
                     for c in channels])
@@ -62,11 +70,13 @@ def sample_image(name, gray=False, size=None):
         ``(H, W)`` when ``gray``. Add the batch axis with ``x[None]``.
 
     Raises:
-        ValueError: unknown ``name``, or the shipped JPEG does not match its SHA-256.
+        ValueError: unknown ``name``, a ``size`` below 1, or the shipped JPEG does not match its SHA-256.
+        TypeError: a ``size`` that is not an int or a pair of ints.
     """
     stem = str(name).removesuffix(".jpg")
     if stem not in SAMPLE_IMAGES:
         raise ValueError(f"name must be one of {SAMPLE_IMAGES}, got name={name!r}")
+    h, w = (None, None) if size is None else _size_pair(size)  # checked before the photo is read
     path = embedded_file(f"{stem}.jpg")  # checked against its SHA-256
     from PIL import Image  # loaded on use: `import cnnlib` stays light
 
@@ -78,8 +88,7 @@ def sample_image(name, gray=False, size=None):
         luma = np.float32(0.299) * R + np.float32(0.587) * G + np.float32(0.114) * B
         image = np.clip(luma, 0, 1)  # float rounding may give 1.0000001
     if size is not None:
-        h, w = (size, size) if np.isscalar(size) else size
         H, W = image.shape[-2:]
         scale = min(H / h, W / w)  # the largest centered region with the aspect ratio h : w
-        image = resize_image(center_crop(image, (round(h * scale), round(w * scale))), (h, w))
+        image = resize_image(center_crop(image, (max(1, round(h * scale)), max(1, round(w * scale)))), (h, w))
     return np.ascontiguousarray(image, dtype=np.float32)

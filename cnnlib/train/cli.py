@@ -8,11 +8,14 @@ It prints the data source, a progress line and the final test accuracy, and writ
 - ``PATH`` with ``.snapshots.npz``: copies of chosen weights at chosen epochs, if asked,
 
 refusing to overwrite any of them unless ``--force``. Every flag and the output folder are
-checked before training starts. A user's mistake (a bad flag, a file that exists, no
+checked before training starts; a file that appears there during training is kept, and the
+finished training is saved beside it under a fresh name (``PATH`` with ``.<time>`` before
+``.npz``), said in a warning. A user's mistake (a bad flag, a file that exists, no
 data, a diverging loss) is one line of error; a bug in the code keeps its traceback.
 """
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -103,6 +106,34 @@ def output_paths(out):
             "snapshots": stem.with_name(stem.name + ".snapshots.npz")}
 
 
+def _fresh_paths(paths):
+    """``paths`` if none of them exists, else the same files under a name nothing uses yet:
+    net.npz -> net.20250101-120000.npz, net.20250101-120000.history.json, ... (-2, -3 added if taken)."""
+    if not any(os.path.lexists(p) for p in paths.values()):
+        return paths
+    out = paths["weights"]
+    stem = out.with_suffix("") if out.suffix == ".npz" else out
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in itertools.count(1):
+        fresh = output_paths(stem.with_name(f"{stem.name}.{stamp}{f'-{n}' if n > 1 else ''}.npz"))
+        fresh = {key: fresh[key] for key in paths}
+        if not any(os.path.lexists(p) for p in fresh.values()):
+            return fresh
+
+
+def _save(key, save, paths, force, attempts=3):
+    """``save(path, overwrite=force)`` for ``paths[key]``; if that name was taken meanwhile (and
+    no ``--force``), under a fresh one (``paths`` is updated): a finished training is never lost."""
+    for attempt in range(attempts):
+        try:
+            return save(paths[key], overwrite=force)
+        except FileExistsError:
+            if force or attempt == attempts - 1:
+                raise
+            fresh, keys = _fresh_paths(paths), list(paths)
+            paths.update({k: fresh[k] for k in keys[keys.index(key):]})  # this file and those not written yet
+
+
 def _epoch_list(text, epochs):
     """``--snapshot-epochs``: comma-separated epochs, each in 0..epochs."""
     try:
@@ -171,16 +202,22 @@ def run(args, argv=None, written=None):
     print(f"test accuracy: {final:.4f} on {len(x_test):,} test images ({data.info.source}), "
           f"{args.epochs} epochs in {seconds:.1f} s")
 
-    network.save_params(paths["weights"], overwrite=args.force)
-    written.append(paths["weights"])
+    planned = dict(paths)
+    if not args.force:  # checked before training, but a file may have appeared since: keep both
+        paths = _fresh_paths(paths)
+    written.append(_save("weights", network.save_params, paths, args.force))
     record = {"command": "cnnlib-train " + shlex.join(sys.argv[1:] if argv is None else argv),
               "model": args.model, "data": str(data.info), "seconds": seconds,
               "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, **history}
-    save_text(paths["history"], json.dumps(record, indent=1), overwrite=args.force)
-    written.append(paths["history"])
+    written.append(_save("history", lambda p, overwrite: save_text(p, json.dumps(record, indent=1), overwrite),
+                         paths, args.force))
     if snapshot_epochs:
-        trainer.save_snapshots(paths["snapshots"], overwrite=args.force)
-        written.append(paths["snapshots"])
+        written.append(_save("snapshots", trainer.save_snapshots, paths, args.force))
+    if paths != planned:
+        taken = [str(p) for p in planned.values() if os.path.lexists(p) and p not in written]
+        print(f"warning: {', '.join(taken)} appeared during training and {'is' if len(taken) == 1 else 'are'} kept "
+              f"(without --force nothing is overwritten): the training is saved under "
+              f"{', '.join(map(str, written))} instead", file=sys.stderr)
     print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
@@ -194,7 +231,7 @@ def main(argv=None):
     # a user's mistake, or what the situation causes: no data, a file system that refuses,
     # a diverging loss (DataUnavailableError is an OSError; named for the reader)
     except (UsageError, DataUnavailableError, OSError, TrainingDiverged) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print("error: " + str(err).replace("pass overwrite=True", "pass --force"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         done = ", ".join(str(p) for p in written) if written else "nothing"

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..data.augment import random_shift
 from ..io import MODEL_KEY, load_npz, model_description, save_npz
+from ..layers.loss import _labels
 from ..optim import OPTIMIZERS, Optimizer
 from .plots import LivePlot
 from .progress import Progress
@@ -34,6 +35,9 @@ def _check_int(name, value, low):
 
 
 def _check_sets(x_train, t_train, x_test, t_test):
+    for name, value in (("x_train", x_train), ("t_train", t_train), ("x_test", x_test), ("t_test", t_test)):
+        if not isinstance(value, np.ndarray):  # a list breaks later, in batch indexing, without its name
+            raise TypeError(f"{name} must be a NumPy array, got a {type(value).__name__}; use {name} = np.asarray({name})")
     for x, t, part in ((x_train, t_train, "train"), (x_test, t_test, "test")):
         if len(x) != len(t):
             raise ValueError(f"x_{part} has {len(x)} images but t_{part} has {len(t)} labels; "
@@ -43,8 +47,33 @@ def _check_sets(x_train, t_train, x_test, t_test):
             raise ValueError(f"x_{part} is empty (0 images, shape {np.shape(x)}): {use}")
 
 
+def _check_fit(network, x_train, t_train, x_test, t_test):
+    """Before training: the test images have the training images' shape, one image goes through
+    the network (it fits; K = its number of scores), and every label is checked as the loss
+    will check it (integers in 0..K-1, or one-hot)."""
+    if x_test.shape[1:] != x_train.shape[1:]:
+        raise ValueError(f"x_test holds images of shape {x_test.shape[1:]}, but x_train holds {x_train.shape[1:]}: "
+                         f"the test images must have the training images' shape")
+    if not hasattr(network, "predict"):  # a stand-in network: its loss checks the labels
+        return
+    try:
+        K = np.shape(network.predict(x_train[:1]))[-1]
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"x_train (images of shape {x_train.shape[1:]}) does not fit the network: {err}") from None
+    for name, t in (("t_train", t_train), ("t_test", t_test)):
+        try:
+            _labels(t, len(t), K)
+        except (TypeError, ValueError) as err:
+            raise type(err)(name + str(err)[1:] if str(err).startswith("t ") else f"{name}: {err}") from None
+
+
 def _make_optimizer(optimizer, lr):
     if isinstance(optimizer, Optimizer):
+        if lr is not None:  # the object's own lr would win, silently
+            cls = type(optimizer).__name__
+            named = f" or optimizer='{cls.lower()}', lr={lr}" if OPTIMIZERS.get(cls.lower()) is type(optimizer) else ""
+            raise TypeError(f"got optimizer={cls}(lr={getattr(optimizer, 'lr', '?')}) and lr={lr}: give the learning "
+                            f"rate once, {cls}(lr={lr}){named}")
         return optimizer
     cls = OPTIMIZERS.get(str(optimizer).lower())
     if cls is None:
@@ -90,7 +119,8 @@ class Trainer:
         x_train, t_train: training images (N, C, H, W) and labels (N,) or one-hot.
         x_test, t_test: test images and labels, evaluated in full at each epoch end.
         optimizer: ``"adam"``, ``"sgd"``, ``"momentum"``, ``"adagrad"`` or an optimizer object.
-        lr: learning rate (None: the optimizer's default, 0.001 for Adam).
+        lr: learning rate (None: the optimizer's default, 0.001 for Adam); with an optimizer
+            object, give it to the object (``SGD(lr=0.1)``): both is a ``TypeError``.
         epochs: total number of epochs ``train()`` runs to.
         batch_size: images per update.
         seed: seeds the shuffling and augmentation: the same seed gives the same history.
@@ -106,8 +136,9 @@ class Trainer:
     epoch), ``epoch_time`` (seconds per epoch).
 
     Every argument is checked first (``TypeError``/``ValueError`` naming it and the numbers):
-    non-empty sets with as many labels as images, integer ``batch_size`` >= 1, ``epochs``
-    >= 0, ``augment_shift`` below the image size, ``snapshot_epochs`` >= 0.
+    non-empty NumPy arrays with as many labels as images, test images of the training images'
+    shape that fit the network, labels in 0..K-1 (K: the network's outputs), integer
+    ``batch_size`` >= 1, ``epochs`` >= 0, ``augment_shift`` below the image size, ``snapshot_epochs`` >= 0.
     ``train()`` raises :class:`TrainingDiverged` (naming the iteration and the learning rate)
     when a loss is NaN or infinite, or above ``divergence_factor`` (1,000) times
     max(the first loss, 1): a loss that explodes to 1e22 is not a loss that improves.
@@ -125,6 +156,7 @@ class Trainer:
             if len(shape) != 4 or augment_shift >= min(shape[2:]):
                 raise ValueError(f"augment_shift = {augment_shift} needs images (N, C, H, W) larger than the shift; "
                                  f"x_train has shape {shape}: use augment_shift < min(H, W)")
+        _check_fit(network, x_train, t_train, x_test, t_test)
         # epochs after the last are allowed: a resumed or extended training reaches them
         snapshot_epochs = [_check_int("snapshot_epochs", e, 0) for e in snapshot_epochs]
         unknown = set(snapshot_params) - set(network.params)
@@ -230,6 +262,14 @@ class Trainer:
     def load_checkpoint(self, path):
         """Restore weights, optimizer state, epoch, history, snapshots and random state from ``path``."""
         data = load_npz(path)
+        missing = [key for key in ("epoch", "optimizer", "rng") if key not in data]
+        if missing and MODEL_KEY in data:
+            raise ValueError(f"{path} is a weights file (written by save_params), not a checkpoint: load it with "
+                             f"network.load_params({str(path)!r}); a checkpoint (save_checkpoint) also holds the "
+                             f"optimizer state, the epoch and the history")
+        if missing:
+            raise ValueError(f"{path} is not a checkpoint written by Trainer.save_checkpoint: it has no "
+                             f"{', '.join(map(repr, missing))} entries (it has {', '.join(list(data)[:8]) or 'none'})")
         name = str(data["optimizer"])
         if name != type(self.optimizer).__name__:
             raise ValueError(f"{path} was saved with optimizer {name}, but this trainer uses "
