@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["atomic_write", "save_npz", "save_text", "load_npz", "unpickle_arrays", "load_arrays", "MODEL_KEY", "model_description", "check_description"]
+__all__ = ["atomic_write", "save_npz", "save_text", "load_npz", "unpickle_arrays", "load_arrays", "MODEL_KEY",
+           "model_description", "check_description"]
 
 
 def _umask():

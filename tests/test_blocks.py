@@ -5,8 +5,8 @@ against their published sizes."""
 import numpy as np
 import pytest
 
-from cnnlib import Sequential, check_layer, rel_error, summary
-from cnnlib.layers import (Affine, BatchNormalization, Concat, Convolution, GlobalAvgPool, Pooling, Relu,
+from cnnlib import check_layer, rel_error, summary
+from cnnlib.layers import (BatchNormalization, Concat, Convolution, GlobalAvgPool, Pooling, Relu,
                            Residual)
 from cnnlib.models import VGG16, GoogLeNet, MobileNet, ResNet, SmallMobileNet, SmallResNet, SmallVGG
 from cnnlib.optim import SGD
