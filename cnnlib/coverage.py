@@ -64,8 +64,13 @@ class IndexSet:
     def run_count(self):
         return sum(count for *_, count in self.blocks)
 
-    def __len__(self):
+    @property
+    def size(self):
+        """How many indices, as a Python int of any size (``len`` cannot exceed sys.maxsize)."""
         return sum(length * count for _, length, _, count in self.blocks)
+
+    def __len__(self):
+        return self.size
 
     def __bool__(self):
         return bool(self.blocks)
@@ -85,7 +90,7 @@ class IndexSet:
         if isinstance(other, IndexSet):
             return sorted(self.blocks) == sorted(other.blocks) or tuple(self) == tuple(other)
         if isinstance(other, (tuple, list)):
-            return len(self) == len(other) and tuple(self) == tuple(other)
+            return self.size == len(other) and tuple(self) == tuple(other)
         return NotImplemented
 
     def __hash__(self):
@@ -99,7 +104,7 @@ class IndexSet:
         shown = runs if self.run_count <= 4 else runs[:3]   # "..." only where it hides 2 runs or more
         text = ", ".join(f"{r.start}" if len(r) == 1 else f"{r.start}–{r.stop - 1}" for r in shown)
         if self.run_count > 4:
-            text += f", ... ({self.run_count} runs, {len(self)} in all)"
+            text += f", ... ({self.run_count} runs, {self.size} in all)"
         return text
 
 

@@ -8,7 +8,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from cnnlib import conv_output_size  # noqa: E402
+from cnnlib import conv_output_size, size_report  # noqa: E402
 from cnnlib.course.widgets import (SLIDER_RANGES, explain_output_size, output_size_explorer,  # noqa: E402
                                    suggestions, window_at)
 from cnnlib.course.explain import describe_window  # noqa: E402
@@ -317,3 +317,11 @@ def test_huge_sizes_are_explained_at_once_and_exactly():
     assert explain_output_size(10**18 + 1, 28, 2, 5, 0, 2).startswith(
         "Output size: 500000000000000000 × 12 after flooring (the formula gives 500000000000000000.50 × 12.50)")
     assert time.perf_counter() - start < 2       # a hang guard only: these take milliseconds
+
+
+def test_gaps_too_many_to_count_in_a_python_len_are_still_explained():
+    # stride 3 > filter 2 leaves every third row unseen: about 3.3e399 rows, past sys.maxsize (len() raised)
+    text = explain_output_size(10**400, 28, 2, 5, 0, 3)
+    rows = [line for line in text.splitlines() if "OH = " in line and "never seen" in line]
+    unseen = size_report(10**400, 2, stride=3).unseen
+    assert unseen.size > 10**399 and len(rows) == 1 and f"({unseen.run_count} runs, {unseen.size} in all)" in rows[0]

@@ -59,7 +59,7 @@ def _formula_line(out, size, filt, r, p="P", s="S", d="D"):
 
 
 def _unseen_words(axis, unseen):
-    plural = "s" if len(unseen) > 1 else ""
+    plural = "s" if unseen.size > 1 else ""
     return f"input {axis}{plural} {unseen} {'are' if plural else 'is'} never seen"
 
 
