@@ -8,7 +8,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-from cnnlib import conv_output_size, size_report  # noqa: E402
+from cnnlib import conv_output_size  # noqa: E402
+from cnnlib.sizes import size_report  # noqa: E402
 from cnnlib.course.widgets import (SLIDER_RANGES, explain_output_size, output_size_explorer,  # noqa: E402
                                    suggestions, window_at)
 from cnnlib.course.explain import describe_window  # noqa: E402
