@@ -75,8 +75,11 @@ assert list(snapshots) == list(range(21)) and snapshots[20]["W1"].shape == (30, 
 
 # %% [markdown]
 # A filter's weights are small numbers of either sign. To draw one as a picture, the
-# book scales **each filter on its own** so that its smallest weight is black and its
+# book scales **each filter on its own**; here its smallest weight is black and its
 # largest white. (One common scale for all 30 would leave the weaker filters a flat grey.)
+# The book's script (`ch07/visualize_filter.py`) draws with `cmap=plt.cm.gray_r`, the
+# reversed gray scale: there the largest weight is black, so its figure 7-24 shows
+# the same kind of filters with black and white swapped.
 
 # %%
 normalized = normalize_filters(snapshots[20]["W1"])
@@ -86,8 +89,8 @@ assert (normalized.min(axis=(1, 2, 3)) == 0).all() and (normalized.max(axis=(1, 
 
 # %% [markdown]
 # The book's figure 7-24: the 30 filters before training (random, drawn with standard
-# deviation 0.01) and after 20 epochs. White is a large weight, black a small (or very
-# negative) one. Each filter is labelled with its index, the number the text and the
+# deviation 0.01) and after 20 epochs, in this notebook's colours: white is a large weight,
+# black a small (or very negative) one. Each filter is labelled with its index, the number the text and the
 # explorer use.
 
 # %%
@@ -248,9 +251,9 @@ assert photo_maps["conv"].shape == (30, 210, 316)
 # Three filters of different kinds, picked by the **balance** of their weights, the sum
 # of the weights over the sum of their absolute values (1: all positive, 0: positive and
 # negative weights cancel): the most positive one, which averages its window (close to a
-# blur of the photo); the most balanced one, which gives 0 on any flat region and
-# responds to changes only (like an edge filter); and the one whose balance is nearest
-# 0.5, in between.
+# blur of the photo); the most balanced one, whose weights nearly cancel, so that a flat
+# region gives it little and a change in brightness much more (like an edge filter); and
+# the one whose balance is nearest 0.5, in between.
 
 # %%
 balance = W20.sum(axis=(1, 2, 3)) / np.abs(W20).sum(axis=(1, 2, 3))
@@ -260,6 +263,18 @@ show_images([photo] + [photo_maps["conv"][k] for k in picked],
 plt.show()
 print("picked: most positive, most balanced, nearest 0.5:", picked)
 assert len(set(picked)) == 3
+
+# %%
+balanced = picked[1]
+w_sum, bias = W20[balanced].sum(), b20[balanced]
+flat_black, flat_white = bias, w_sum + bias  # a flat region of gray c gives c * sum(W) + b
+on_photo = photo_maps["conv"][balanced]
+say(f"Filter {balanced}, the most balanced, is not exactly balanced: its weights sum to {w_sum:+.3f} and its "
+    f"bias is {bias:+.3f}, so a flat region of gray value c gives "
+    f"c·({w_sum:.3f}) {'-' if bias < 0 else '+'} {abs(bias):.3f}: "
+    f"{flat_black:+.3f} on black (c = 0), {flat_white:+.3f} on white (c = 1). On the photo its response runs from "
+    f"{on_photo.min():+.2f} to {on_photo.max():+.2f}: a flat region gives it close to 0, a change much more.")
+assert max(abs(flat_black), abs(flat_white)) < 0.1 * np.abs(on_photo).max()
 
 # %% [markdown]
 # ## 5. Vertical and horizontal edges
@@ -281,30 +296,76 @@ print(f"filter {most_horizontal}: {1 / ratio[most_horizontal]:.1f}x stronger on 
 assert ratio[most_vertical] > 2 and 1 / ratio[most_horizontal] > 2
 
 # %% [markdown]
-# The two filters and their responses, in the book's style: the output as a gray image.
-# Gray is no response; white a strong positive one; black a strong negative one (the
-# same edge the other way round, dark on the right). On the photo, one filter lights up
-# along the temple's vertical pillars and edges, the other along its horizontal roofs
-# and railings:
+# The two filters and their responses, in the book's style: the output as a gray image,
+# here on a scale symmetric about 0, so that gray is no response, white a positive one
+# and black a negative one. Which sign do the edges above get?
+
+# %%
+edges = {"vertical": (most_vertical, vertical_edge, "dark left, light right"),
+         "horizontal": (most_horizontal, horizontal_edge, "dark top, light bottom")}
+edge_response = {name: first_layer_maps(W20[k:k + 1], b20[k:k + 1], edge)["conv"][0]
+                 for name, (k, edge, _) in edges.items()}
+reversed_response = {name: first_layer_maps(W20[k:k + 1], b20[k:k + 1], 1 - edge)["conv"][0]
+                     for name, (k, edge, _) in edges.items()}  # the same edge, dark and light swapped
+mostly_negative = {name: -r.min() > r.max() for name, r in edge_response.items()}
+for name, (k, _, looks) in edges.items():
+    r, rr = edge_response[name], reversed_response[name]
+    say(f"Filter {k} on the {name} edge ({looks}): from {r.min():+.2f} to {r.max():+.2f}, mostly "
+        f"{'negative (black)' if mostly_negative[name] else 'positive (white)'}; on the reversed edge from "
+        f"{rr.min():+.2f} to {rr.max():+.2f}.")
+assert all(mostly_negative[n] != (-r.min() > r.max()) for n, r in reversed_response.items())  # the sign flips
+
+# %% [markdown]
+# Each filter is a detector of its edge in one direction: shown the other one, it
+# answers with the opposite sign. On the photo, one filter marks the temple's vertical
+# pillars and edges, the other its horizontal roofs and railings, white or black by the
+# direction of the change:
 
 # %%
 fig, axes = plt.subplots(2, 3, figsize=(6.5, 4.4), layout="constrained")
-for row, (k, name) in enumerate([(most_vertical, "vertical"), (most_horizontal, "horizontal")]):
+for row, (name, (k, _, _)) in enumerate(edges.items()):
     axes[row, 0].imshow(normalize_filters(W20[k:k + 1])[0, 0], cmap="gray", interpolation="nearest")
     axes[row, 0].set_title(f"filter {k} ({name} edges)", fontsize=9)
-    response = first_layer_maps(W20[k:k + 1], b20[k:k + 1], vertical_edge if name == "vertical" else horizontal_edge)
-    axes[row, 1].imshow(response["conv"][0], cmap="gray")
-    axes[row, 1].set_title(f"on a {name} edge", fontsize=9)
-    axes[row, 2].imshow(photo_maps["conv"][k][20:180, 30:190], cmap="gray")
-    axes[row, 2].set_title("on the photo (the temple)", fontsize=9)
+    for ax, image, title in [(axes[row, 1], edge_response[name], f"on the {name} edge"),
+                             (axes[row, 2], photo_maps["conv"][k][20:180, 30:190], "on the photo (the temple)")]:
+        m = np.abs(image).max()
+        ax.imshow(image, cmap="gray", vmin=-m, vmax=m)  # symmetric: gray is 0
+        ax.set_title(title, fontsize=9)
 for ax in axes.flat:
     ax.set_axis_off()
 plt.show()
 
 # %% [markdown]
-# Nobody told the network to look for edges. It learned them because edges are where a
-# digit's information is: where a stroke begins and ends. Hand-designed edge filters
-# such as Sobel's look much the same.
+# Nobody told the network to look for edges. It learned them because the edges, the
+# sides of each stroke where dark turns to light, are where a digit's shape shows.
+# Do hand-designed edge filters respond the same way? Sobel's vertical-edge filter
+# `[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]` (positive on dark left, light right) and its
+# transpose for horizontal edges, on the same photo, against the two learned filters
+# (the correlation of the two response maps over all positions):
+
+# %%
+sobel_x = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+sobel = {"vertical": sobel_x, "horizontal": sobel_x.T}
+photo64 = photo[None, None].astype(np.float64)
+# a 3×3 map (212×318) without its outer ring is on the grid of the 5×5 maps (210×316)
+sobel_maps = {name: Convolution(w[None, None], np.zeros(1)).forward(photo64)[0, 0, 1:-1, 1:-1]
+              for name, w in sobel.items()}
+r_sobel = {(learned, name): np.corrcoef(photo_maps["conv"][edges[learned][0]].ravel(), sobel_maps[name].ravel())[0, 1]
+           for learned in edges for name in sobel}
+for learned, (k, _, _) in edges.items():
+    print(f"filter {k} ({learned}): correlation with Sobel vertical {r_sobel[learned, 'vertical']:+.2f}, "
+          f"horizontal {r_sobel[learned, 'horizontal']:+.2f}")
+assert sobel_maps["vertical"].shape == photo_maps["conv"].shape[1:]
+
+# %%
+follows = all(abs(r_sobel[n, n]) >= 0.5 and abs(r_sobel[n, n]) > 2 * abs(r_sobel[n, other])
+              for n, other in [("vertical", "horizontal"), ("horizontal", "vertical")])
+reversed_sign = all(r_sobel[n, n] < 0 and mostly_negative[n] for n in edges)
+say(("Each learned filter follows the Sobel filter of its direction (|r| = "
+     + " and ".join(f"{abs(r_sobel[n, n]):.2f}" for n in edges) + ") and the other one much less"
+     if follows else "The learned filters follow Sobel's only partly: see the correlations above")
+    + ("; the correlations are negative because the learned filters have Sobel's sign reversed: they prefer "
+       "light on the left or top, as the edge test above showed." if reversed_sign else "."))
 
 # %% [markdown]
 # ### How the filters evolve, epoch by epoch
@@ -482,8 +543,13 @@ assert pixels_7 > pixels_28
 # resolution**: the pixels averaged over 4×4 blocks, layer 1's pooled 14×14 maps averaged
 # over 2×2 blocks, layer 2's pooled maps as they are. And it compares the trained network
 # with the same network before training (its initial weights, `make_deep(0)`): what the
-# architecture gives without learning. The ± is the spread of each number over 200
-# bootstrap resamples of the test digits (one trained network, seed 0).
+# architecture gives without learning.
+#
+# There is **one** trained network (seed 0) and one untrained one, so the ± below is not
+# a spread over seeds. It is the spread of each number over 200 bootstrap resamples of
+# the 1,000 test digits: how much the number depends on which test digits were drawn.
+# A difference beyond it holds for these two networks on digits like these; whether
+# another training run (another seed) gives the same, this test does not measure.
 
 # %%
 def representations(net, x):
@@ -516,14 +582,15 @@ assert {representations(deep, x_test[:2])[name].shape[1] for name in ("pixels", 
 
 # %%
 def versus(a, b):
-    """'higher than', 'lower than' or 'within the spread of' (beyond the two spreads only)."""
+    """'higher than', 'lower than' or 'within the spread of': beyond the two spreads only (here
+    spreads over resampled test digits, one network each)."""
     return {"better than": "higher than", "worse than": "lower than"}.get(compare(a, b), "within the spread of")
 
 
 sim = {key: value[0] for key, value in scores.items()}
 acc = {key: value[1] for key, value in scores.items()}
 T, U = "trained", "untrained"
-say(f"At equal resolution, after training: layer 2's similarity to the shifted copy is "
+say(f"At equal resolution, for the trained network (seed 0): layer 2's similarity to the shifted copy is "
     f"**{versus(sim[T, 'layer 2'], sim[T, 'pixels'])}** the pixels' and {versus(sim[T, 'layer 2'], sim[T, 'layer 1'])} "
     f"layer 1's; its nearest-class-average accuracy is **{versus(acc[T, 'layer 2'], acc[T, 'pixels'])}** the "
     f"pixels' ({show(acc[T, 'layer 2'], percent=True)} against {show(acc[T, 'pixels'], percent=True)}) and "
@@ -534,21 +601,24 @@ say(f"At equal resolution, after training: layer 2's similarity to the shifted c
 more_abstract = all(versus(m[T, "layer 2"], m[T, "pixels"]) == "higher than" for m in (sim, acc))
 learned = versus(acc[T, "layer 2"], acc[U, "layer 2"]) == "higher than"
 if more_abstract and learned:
-    say("So the claim survives the fair test: at the same resolution, layer 2's features are both less sensitive "
-        "to shifts and closer to the classes than the pixels, and the grouping by class is learned, not given by "
-        "the architecture.")
+    say("For this trained network the claim survives the fair test: at the same resolution, layer 2's features "
+        "are both less sensitive to shifts and closer to the classes than the pixels, and its grouping by class "
+        "beats the untrained network's. That is one training run against one set of initial weights, beyond the "
+        "spread over resampled test digits; other seeds were not trained.")
 elif more_abstract:
-    say("At the same resolution layer 2 beats the pixels on both tests, but the untrained network does about as "
-        "well: here the architecture (convolution, ReLU, pooling), not the learning, makes it so.")
+    say("At the same resolution layer 2 beats the pixels on both tests, but its class grouping does not beat the "
+        "untrained network's beyond the spread (over resampled test digits, one network each): here the "
+        "architecture (convolution, ReLU, pooling) may do as much as the learning.")
 else:
     beats = [test for test, m in (("shift similarity", sim), ("class grouping", acc))
              if versus(m[T, "layer 2"], m[T, "pixels"]) == "higher than"]
     say("At the same resolution, layer 2 does not beat the pixels on both tests"
-        + (f": it beats them on {beats[0]} only" + (", and learned to (the untrained network does worse)"
-                                                   if learned and beats == ["class grouping"] else "")
+        + (f": it beats them on {beats[0]} only" + (", and the trained network's layer 2 beats the untrained "
+                                                   "one's there" if learned and beats == ["class grouping"] else "")
            if beats else "")
-        + ". Part of what the 28×28 pixels against the 7×7 maps would suggest comes from pooling's coarser "
-        "grid alone (the first cell of this test). This run cannot say that layer 2 is more abstract in both senses.")
+        + " (beyond the spread over resampled test digits; one trained and one untrained network). Part of what the "
+        "28×28 pixels against the 7×7 maps would suggest comes from pooling's coarser grid alone (the first cell of "
+        "this test). This run cannot say that layer 2 is more abstract in both senses.")
 
 # %% [markdown]
 # ## Exercises
