@@ -30,7 +30,7 @@ def test_a_difference_beyond_the_spreads_is_one():
 
 
 def test_one_seed_has_no_spread():
-    with pytest.raises(ValueError, match="values.*at least 2 seeds, got 1"):
+    with pytest.raises(ValueError, match=r"values: a spread needs at least 2 results \(seeds or resamples\), got 1"):
         spread([0.9])
 
 

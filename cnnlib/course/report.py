@@ -20,11 +20,11 @@ def say(text):
 
 
 def spread(values):
-    """(mean, spread) of a list of results, one per seed; the spread is the standard deviation
-    over the seeds (ddof=1). At least 2 values are needed to have a spread."""
+    """(mean, spread) of a list of results, one per seed (or per resample of the test data: say
+    which); the spread is their standard deviation (ddof=1). At least 2 values are needed."""
     values = np.asarray(values, dtype=float).ravel()
     if values.size < 2:
-        raise ValueError(f"values: a spread needs results from at least 2 seeds, got {values.size}")
+        raise ValueError(f"values: a spread needs at least 2 results (seeds or resamples), got {values.size}")
     return values.mean(), values.std(ddof=1)
 
 
