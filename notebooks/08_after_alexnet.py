@@ -200,9 +200,9 @@ assert np.allclose(by_conv, by_affine)
 
 # %% [markdown]
 # So a 1×1 convolution changes the number of channels cheaply. ResNet-50's *bottleneck*
-# uses it around an expensive 3×3 convolution: 1×1 from 256 channels down to 64, the
-# 3×3 on 64 channels, 1×1 back up to 256. Against a 3×3 convolution on all 256
-# channels, on a 28×28 map:
+# uses it around an expensive 3×3 convolution: in its first stage, on 56×56 maps, 1×1
+# from 256 channels down to 64, the 3×3 on 64 channels, 1×1 back up to 256. Against a
+# 3×3 convolution on all 256 channels, on the same 56×56 map:
 
 # %%
 def convs(C, specs, rng=0):
@@ -216,13 +216,16 @@ def convs(C, specs, rng=0):
     return Sequential(layers)
 
 
-plain_3x3 = summary(convs(256, [(256, 3)]), (256, 28, 28))
-bottleneck = summary(convs(256, [(64, 1), (64, 3), (256, 1)]), (256, 28, 28))
+plain_3x3 = summary(convs(256, [(256, 3)]), (256, 56, 56))
+bottleneck = summary(convs(256, [(64, 1), (64, 3), (256, 1)]), (256, 56, 56))
 ratio = plain_3x3.total_macs / bottleneck.total_macs
-say(f"A 3×3 convolution 256 → 256: **{plain_3x3.total_macs / 1e6:,.0f} million** multiply-adds per image. "
-    f"The bottleneck 256 → 64 → 64 → 256: **{bottleneck.total_macs / 1e6:,.0f} million**, "
-    f"{ratio:.1f} times fewer, with the same input and output shapes.")
-assert bottleneck.rows[-1].output_shape == plain_3x3.rows[-1].output_shape == (256, 28, 28) and ratio > 8
+say(f"A 3×3 convolution 256 → 256 on 56×56: **{plain_3x3.total_macs / 1e6:,.0f} million** multiply-adds per "
+    f"image. The bottleneck 256 → 64 → 64 → 256: **{bottleneck.total_macs / 1e6:,.0f} million**, "
+    f"{ratio:.1f} times fewer, with the same input and output shapes. (The ratio does not depend on the map's "
+    f"size: every layer here costs in proportion to its number of positions.)")
+assert bottleneck.rows[-1].output_shape == plain_3x3.rows[-1].output_shape == (256, 56, 56) and ratio > 8
+assert ratio == (summary(convs(256, [(256, 3)]), (256, 28, 28)).total_macs
+                 / summary(convs(256, [(64, 1), (64, 3), (256, 1)]), (256, 28, 28)).total_macs)  # any map size
 
 # %% [markdown]
 # ### An Inception module
@@ -315,10 +318,14 @@ assert max(np.abs(projected.grads[k]).max() for k in biases_before_bn) < 1e-12
 
 # %% [markdown]
 # ### A plain network and a ResNet of the same depth
-# `SmallResNet` is the network He et al. built for small images (section 4.2 of the
-# paper), narrower: a 3×3 convolution, then three stages of three residual blocks with
-# 8, 16 and 32 channels (the map halves between stages), global average pooling and one
-# Affine layer. `SmallResNet(residual=False)` is its **plain** counterpart: the same 3×3
+# `SmallResNet` follows the network He et al. built for small images (section 4.2 of the
+# paper), half as wide: a 3×3 convolution, then three stages of three residual blocks
+# with 8, 16 and 32 channels (the paper: 16, 32, 64; the map halves between stages),
+# global average pooling and one Affine layer. One more difference: where a stage
+# doubles the channels, its first block's shortcut here is a 1×1 convolution with stride
+# 2 (a *projection*, the paper's option B); the paper's CIFAR-10 networks use the
+# identity there, subsampled and padded with zero channels (option A), which adds no
+# parameters. `SmallResNet(residual=False)` is its **plain** counterpart: the same 3×3
 # convolutions, batch normalizations and ReLUs, without the shortcuts. To see whether
 # depth hurts the plain network, a shallower plain network joins them: one block per
 # stage instead of three.
@@ -383,10 +390,17 @@ no_bn = np.median(norms["plain-20"].mean(axis=0)) / np.median(norms["plain-20 wi
 say(f"In the plain network the gradients grow towards the input: the first three layers get "
     f"{first_last['plain-20']:.1f} times the gradient of the last three, and the largest layer gradient is "
     f"{span['plain-20']:.1f} times the smallest. In the ResNet the ratios are {first_last['ResNet-20']:.1f} and "
-    f"{span['ResNet-20']:.1f}: the layers get gradients of more similar sizes, so one learning rate suits them "
-    f"better. Batch normalization keeps the plain network's gradients from vanishing: without it "
-    f"(`batchnorm=False`), its median layer gradient is {no_bn:.0f} times smaller.")
+    f"{span['ResNet-20']:.1f}: the layers get gradients of more similar sizes. That matters for plain gradient "
+    f"descent, where one learning rate multiplies every gradient; Adam, used below, scales each weight's step by "
+    f"the running size of its own gradient, so these ratios alone do not predict how it trains.\n\n"
+    f"Without batch normalization (`batchnorm=False`) the plain network's profile turns over: the first three "
+    f"layers get {first_last['plain-20 without batch norm']:.2f} times the gradient of the last three, so the "
+    f"gradient shrinks on its way to the input, and the largest layer gradient is "
+    f"{span['plain-20 without batch norm']:.1f} times the smallest. All its gradients are also smaller: the "
+    f"median layer gradient is {no_bn:.0f} times smaller than with batch normalization (a uniform scale that "
+    f"Adam's per-weight scaling would largely undo).")
 assert span["ResNet-20"] < span["plain-20"] and first_last["plain-20"] > 1.5 and no_bn > 10
+assert first_last["plain-20 without batch norm"] < 1
 
 # %% [markdown]
 # ### Training
@@ -440,12 +454,18 @@ p20, p8, r20 = (final(name, "train_acc") for name in ["plain-20", "plain-8", "Re
 by_loss = (f"by the training loss, plain-20's {show(final('plain-20', 'loss'))} is "
            f"{compare(final('plain-20', 'loss'), final('plain-8', 'loss'), lower_is_better=True)} "
            f"plain-8's {show(final('plain-8', 'loss'))}")
+iterations = len(runs["plain-20"][0]["loss"])
+fitted = max(np.mean(final(name, "train_acc")) for name in runs)  # the best network's mean training accuracy
+fit_note = (f"with no network here fitting its training set (the best mean training accuracy is {fitted:.1%})"
+            if fitted < 0.99 else f"(the best mean training accuracy is {fitted:.1%})")
 if compare(p20, p8) == "worse than":
-    degradation = (f"**A sign of the degradation problem**: on the very digits it trains on, plain-20 ends these "
-                   f"{RES_EPOCHS} epochs with a training accuracy of {show(p20, True)}, worse than plain-8's "
-                   f"{show(p8, True)} beyond the spreads ({by_loss}). Twelve more convolutions made the plain "
-                   f"network slower to fit its training set; the paper saw the deeper plain network still behind "
-                   f"at the end of a long training, which these short runs cannot show.")
+    degradation = (f"On the very digits it trains on, plain-20 ends these {RES_EPOCHS} epochs ({iterations} "
+                   f"iterations) with a training accuracy of {show(p20, True)}, worse than plain-8's "
+                   f"{show(p8, True)} beyond the spreads ({by_loss}): twelve more convolutions made the plain "
+                   f"network **slower to fit its training set**. That is not yet the degradation problem, which "
+                   f"the paper measured at the end of a long training: there the deeper plain network's training "
+                   f"error *stayed* higher. After {iterations} iterations, {fit_note}, these runs show a slower "
+                   f"start, not where the networks would end.")
 elif compare(p20, p8) == "better than":
     degradation = (f"The deeper plain network fits its training set *better* than the shallow one here "
                    f"({show(p20, True)} against {show(p8, True)}; {by_loss}): no degradation at this scale.")
@@ -460,9 +480,9 @@ skip = (f"With the skip connections, the same 19 convolutions reach a training a
 say(degradation + " " + skip)
 
 # %% [markdown]
-# These are short runs, on small images, with networks a few times narrower than the
-# paper's: they measure the start of training, where the curves above show how fast
-# each network learns. The paper trained for 64,000 iterations on CIFAR-10 and found the
+# These are short runs, on small images, with networks half as wide as the paper's:
+# they measure the start of training, where the curves above show how fast each network
+# learns. The paper trained for 64,000 iterations on CIFAR-10 and found the
 # gap grows with depth: its plain 56-layer network ended with a higher training error
 # than its plain 20-layer one, while its residual networks kept improving up to 110
 # layers. Skip connections are what made the networks of 50, 101 and 152 layers
@@ -490,6 +510,35 @@ say(f"The separable pair costs {separable.total_params / standard.total_params:.
     f"{separable.total_macs / standard.total_macs:.1%} of the multiply-adds of the standard convolution "
     f"(1/128 + 1/9 = {1 / 128 + 1 / 9:.1%}, plus the biases).")
 assert abs(separable.total_macs / standard.total_macs - (1 / 128 + 1 / 9)) < 1e-9
+
+# %% [markdown]
+# Fewer multiply-adds are not the same as less time. A depthwise convolution does only 9
+# multiply-adds per output value (the standard 3×3 here: 9 × 64 = 576), so it moves many
+# numbers for little arithmetic. Each of the three layers, timed alone on a batch of 8
+# maps of 64 channels at 56×56 (the fastest of a few runs), in floating-point operations
+# per second:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+maps = np.random.default_rng(1).random((8, 64, 56, 56), dtype=np.float32)
+layer_speed = {}
+for name, layer in [("standard 3×3", one_layer(64, 128, 3)), ("depthwise 3×3", one_layer(64, 64, 3, groups=64)),
+                    ("pointwise 1×1", one_layer(64, 128, 1))]:
+    macs = summary(Sequential([layer]), maps.shape[1:]).total_macs * len(maps)
+    seconds = fastest(lambda: layer.forward(maps, train=False), repeat=1 if QUICK else 3)
+    layer_speed[name] = 2 * macs / seconds
+    outputs = np.prod(layer.output_shape(maps.shape[1:])) * len(maps)
+    assert macs / outputs == {"standard 3×3": 9 * 64, "depthwise 3×3": 9, "pointwise 1×1": 64}[name]  # per output value
+    print(f"{name:<15}{macs / 1e6:>8,.0f} million multiply-adds {seconds * 1000:>8.1f} ms "
+          f"{layer_speed[name] / 1e9:>8.1f} GFLOP/s")
+
+# %%
+say(f"Here the depthwise layer computes at {layer_speed['depthwise 3×3'] / 1e9:.1f} GFLOP/s, "
+    f"{layer_speed['depthwise 3×3'] / layer_speed['standard 3×3']:.0%} of the standard layer's "
+    f"{layer_speed['standard 3×3'] / 1e9:.0f}, while the pointwise layer, one large matrix product, runs at "
+    f"{layer_speed['pointwise 1×1'] / 1e9:.0f}."
+    + (" A separable pair saves fewer seconds than multiply-adds." if
+       layer_speed["depthwise 3×3"] < layer_speed["standard 3×3"] else ""))
 
 # %% [markdown]
 # Fewer weights per layer let MobileNet afford more channels. `SmallMobileNet` is a
@@ -537,16 +586,20 @@ say(f"At an equal budget ({equal:.2f} times the standard network's parameters), 
     f"at {mobile_cost['separable (16, 32, 32)'].total_macs / mobile_cost['standard (16, 32, 32)'].total_macs:.0%} "
     f"of the multiply-adds, the separable network reaches {show(thin, True)}: {same_width} the standard one.")
 
-# %% [markdown]
-# MobileNet's bet is that, for a given cost, more channels of separable convolutions
-# are worth more than fewer channels of standard ones; above is what three short runs on
-# 14×14 digits say about it. The paper measured it on ImageNet: the same 28-layer network
-# with standard convolutions reached 71.7% top-1 accuracy with 4,866 million
-# multiply-adds, MobileNet 70.6% with 569 million (its table 4). On a phone, where every
-# multiply-add costs battery, a network with an eighth of the work and 1.1 points less
-# accuracy is the better network. In NumPy, beware: a depthwise convolution does little
-# arithmetic per number it moves, so it runs at a fraction of the speed of a large matrix
-# product (the timeline below measures it).
+# %%
+PAPER_TABLE_4 = {"standard": (71.7, 4_866), "separable": (70.6, 569)}  # ImageNet top-1 (%), million multiply-adds
+(paper_std, paper_std_macs), (paper_sep, paper_sep_macs) = PAPER_TABLE_4.values()
+gap_here = 100 * (np.mean(std) - np.mean(thin))
+say(f"The paper's table 4 compares at the *same widths*: MobileNet with standard convolutions in place of its "
+    f"separable ones reached {paper_std}% top-1 accuracy on ImageNet with {paper_std_macs:,} million multiply-adds, "
+    f"MobileNet itself {paper_sep}% with {paper_sep_macs} million: {paper_std - paper_sep:.1f} points for "
+    f"{paper_std_macs / paper_sep_macs:.1f} times less work, the trade the paper makes for phones, where every "
+    f"multiply-add costs battery. The same comparison here costs {gap_here:.1f} points ({show(thin, True)} "
+    f"against {show(std, True)}). These runs differ from the paper's in many ways: 14×14 digits, {SEP_EPOCHS} "
+    f"epochs on {len(x14):,} of them, three separable blocks instead of thirteen; which of these makes the "
+    f"difference between the two gaps, they do not tell. The equal-budget comparison above (more channels of "
+    f"separable convolutions for the cost of fewer standard ones) is this notebook's own question, not one "
+    f"that table 4 answers.")
 
 # %% [markdown]
 # ## 5. Transfer learning
@@ -558,6 +611,12 @@ say(f"At an equal budget ({equal:.2f} times the standard network's parameters), 
 #   new head (the fully-connected layers), on the features they compute;
 # - **fine-tuning**: start from the pretrained convolutions and a new head, and train
 #   every layer.
+#
+# The pretraining runs **once** (seed 100), and all three seeds of both ways of reuse
+# start from that one pretrained network: the seeds vary the chosen digits, the new
+# head's weights and the order of the batches, not the pretraining. The spreads below
+# therefore leave out how much another pretraining run would change the results, and
+# what they show holds for this pretrained network.
 
 # %%
 first, second = t14 < 5, t14 >= 5
@@ -639,7 +698,8 @@ def verdict(per_class):
 
 helps = {n: [m for m in METHODS[1:] if compare(transfer[n, m], transfer[n, "from scratch"]) == "better than"]
          for n in LABELS}
-say(" ".join(verdict(n) for n in LABELS) + " The pretrained convolutions never saw a 5, 6, 7, 8 or 9. "
+say(" ".join(verdict(n) for n in LABELS) + " The pretrained convolutions (one pretraining run, reused by every "
+    "seed) never saw a 5, 6, 7, 8 or 9. "
     + " ".join(f"With {n} labels per digit, {' and '.join(helps[n])} beat{'s' if len(helps[n]) == 1 else ''} "
                f"training from scratch beyond the spread." if helps[n] else
                f"With {n} labels per digit, neither way of reusing them beats training from scratch beyond the "
@@ -651,16 +711,26 @@ say(" ".join(verdict(n) for n in LABELS) + " The pretrained convolutions never s
 # train on a few hundred photos of the new task. Training only the head is the cheapest
 # (the features can be computed once); fine-tuning adapts the features too. Whether reuse
 # pays depends on how close the two tasks are and on the scale: with ImageNet's features it
-# usually does; with four convolutions trained on five kinds of digits, the measurement
-# above says how much it did here.
+# usually does; with four convolutions trained once on five kinds of digits, the
+# measurement above says how much it did here, for that one pretrained network.
 
 # %% [markdown]
 # ## 6. The timeline, measured
-# Seven networks from 1998 to 2017, each at its published size (LeNet-5 in the classic
-# form, AlexNet as the single-device network of notebook 07), with **random weights** (we measure
-# size and time, not accuracy). `summary` counts the parameters and multiply-adds of one
-# image; the time is one forward pass of one image, the fastest of a few, in NumPy on
-# this computer.
+# Seven networks from 1998 to 2017, each at its published size, with **random weights**
+# (we measure size and time, not accuracy). `summary` counts the parameters and
+# multiply-adds of one image; the time is one forward pass of one image alone, the
+# fastest of a few, in NumPy on this computer. (Notebook 07 timed AlexNet per image in a
+# batch of 8: the matrix products then have other shapes, and the time per image differs
+# from the one here; compare times within one table, not across notebooks.)
+#
+# Where cnnlib's networks differ from the papers (see `cnnlib/models/imagenet.py`):
+# LeNet-5 is the classic form, and AlexNet the single-device network of notebook 07;
+# every convolution has a bias, which the papers' batch-normalized networks (ResNet,
+# MobileNet) leave out; GoogLeNet has no auxiliary classifiers (they exist only in
+# training); and ResNet-50 is torchvision's "v1.5": its downsampling blocks put their
+# stride in the 3×3 convolution, where the paper puts it in the first 1×1, so that 1×1
+# runs on the larger map and costs more. The counts are set against the papers' after
+# the table.
 
 # %%
 timeline = [(1998, "LeNet-5", lambda: LeNet5("classic"), (1, 28, 28)),
@@ -689,29 +759,44 @@ say("\n".join(table))
 
 # %%
 by_name = {name: (params, macs, seconds) for _, name, params, macs, _, seconds in rows}
-fig, ax = plt.subplots(figsize=(6.5, 3.6), layout="constrained")
+googlenet_conv1 = 64 * 112 * 112 * (3 * 7 * 7)  # 64 filters of 7x7x3 at 112x112
+say(f"Against the papers: GoogLeNet counts {by_name['GoogLeNet'][0] / 1e6:.2f} M parameters and "
+    f"{by_name['GoogLeNet'][1] / 1e9:.2f} billion multiply-adds here, against the paper's about 6.8 M and "
+    f"1.5 billion; its table 1 lists 34 M multiply-adds for the first convolution, whose 64 filters of 7×7×3 "
+    f"at 112×112 make {googlenet_conv1 / 1e6:.0f} M. ResNet-50 counts {by_name['ResNet-50'][1] / 1e9:.2f} billion "
+    f"multiply-adds here (torchvision's v1.5), against 3.8 × 10⁹ in the paper's table 1 for the original.")
+
+# %%
+fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
 for year, name, params, macs, _, seconds in rows:
-    ax.scatter(macs, seconds * 1000, s=params / 2e5 + 10, alpha=0.6)
-    ax.annotate(f"{name} ({year})", (macs, seconds * 1000), fontsize=8, xytext=(4, 4), textcoords="offset points")
+    ax.scatter(macs, seconds * 1000, s=params / 2e5 + 10, alpha=0.6, label=f"{name} ({year})")
 ax.set(xscale="log", yscale="log", xlabel="multiply-adds per image", ylabel="forward time, ms (this CPU)",
        title="work and time (area: parameters)")
+ax.margins(0.15)  # room for the largest discs
+legend = ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)  # names apart from the points
+for handle in legend.legend_handles:
+    handle.set_sizes([40])  # the same marker size for every name
 plt.show()
 
 # %%
 lenet, vgg, resnet50, mobilenet = (by_name[n] for n in ["LeNet-5", "VGG-16", "ResNet-50", "MobileNet"])
 gtx580_peak = 512 * 1.544e9 * 2  # notebook 07: the GTX 580's 512 cores, one multiply-add per cycle each
-epoch_days = 1.28e6 * 3 * vgg[2] / 86400  # a training step costs about 3 forward passes
+epoch_days = 1.28e6 * 3 * vgg[2] / 86400  # a training step counted as 3 forward passes (by the multiply-adds)
 say(f"From LeNet-5 to VGG-16 the multiply-adds per image grew {vgg[1] / lenet[1]:,.0f}-fold and the "
     f"parameters {vgg[0] / lenet[0]:,.0f}-fold. Then the trend turned: ResNet-50 does "
     f"{resnet50[1] / vgg[1]:.0%} of VGG-16's work with {resnet50[0] / vgg[0]:.0%} of its parameters, "
     f"and MobileNet {mobilenet[1] / vgg[1]:.1%} of the work. Time does not follow the multiply-adds exactly: "
     f"MobileNet computes at {2 * mobilenet[1] / mobilenet[2] / 1e9:.1f} GFLOP/s here, VGG-16 at "
     f"{2 * vgg[1] / vgg[2] / 1e9:.1f}"
-    + (": a depthwise convolution does 9 multiply-adds per output value, too few to keep the processor busy "
-       "while the numbers move." if mobilenet[1] / mobilenet[2] < vgg[1] / vgg[2] else ".")
+    + (f". Its depthwise layers are slow for their work: in section 4, a depthwise layer alone ran at "
+       f"{layer_speed['depthwise 3×3'] / 1e9:.1f} GFLOP/s, a standard 3×3 at "
+       f"{layer_speed['standard 3×3'] / 1e9:.0f}."
+       if mobilenet[1] / mobilenet[2] < vgg[1] / vgg[2] and layer_speed["depthwise 3×3"] < layer_speed["standard 3×3"]
+       else ".")
     + "\n\n"
     f"**And the GPUs.** One VGG-16 forward pass takes {vgg[2] * 1000:,.0f} ms here. One epoch of ImageNet "
-    f"(1.28 million images, forward and backward, about three forward passes each) would take "
+    f"(1.28 million images, forward and backward, counted as three forward passes each, as the multiply-adds "
+    f"say; notebook 07 measures a real NumPy step against that count) would take "
     f"{epoch_days:,.0f} days on this CPU; VGG was trained for 74 epochs, which makes "
     f"{74 * epoch_days / 365:,.1f} years. At the 2010 GTX 580's peak of {gtx580_peak / 1e12:.1f} TFLOP/s, the "
     f"forward pass would take {2 * vgg[1] / gtx580_peak * 1000:.0f} ms; the paper trained on four newer "
@@ -809,8 +894,9 @@ assert check("multiply-adds saved by the 1×1 reduction", solution_reduction_sav
 #   plain network at this scale.
 # - **MobileNet**: a depthwise separable convolution costs about 1/9 of a standard
 #   one; measured above, what that buys at an equal budget.
-# - **Transfer learning**: features learned on digits 0–4, reused three ways to learn
-#   5–9 from 50 or 10 examples each; measured above, whether reuse pays at this scale.
+# - **Transfer learning**: features learned on digits 0–4 (one pretraining run),
+#   reused three ways to learn 5–9 from 50 or 10 examples each; measured above,
+#   whether reuse pays at this scale, for that pretrained network.
 # - **The timeline**: from LeNet-5 to VGG-16 the work per image grew more than
 #   ten-thousand-fold; after VGG, better designs did more with less. None of it would have been
 #   explored without GPUs.
