@@ -1,8 +1,28 @@
-"""Helpers the tests share: inputs that keep numerical gradients away from kinks, and a
-check that a layer leaves its inputs alone. The references the library is compared
-with live in :mod:`cnnlib.reference`."""
+"""Helpers the tests share: inputs that keep numerical gradients away from kinks, a
+check that a layer leaves its inputs alone, and a guard against calls that hang. The
+references the library is compared with live in :mod:`cnnlib.reference`."""
+
+import threading
 
 import numpy as np
+
+
+def bounded(call, limit, what):
+    """Run ``call()`` in a thread; fail (instead of hanging) if it is not done after ``limit`` s.
+    Returns ``{"value": ...}`` or ``{"error": exception}``; ``what`` names the unbounded thing."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = call()
+        except BaseException as err:  # handed to the test
+            outcome["error"] = err
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(limit)
+    assert not thread.is_alive(), f"still running after {limit} s: {what} is unbounded"
+    return outcome
 
 
 def distinct_values(rng, shape, spacing=0.1):

@@ -18,26 +18,15 @@ from cnnlib.data import DataUnavailableError, cifar10, download, load_cifar10, l
 from cnnlib.data.cache import load_cache, save_cache
 from cnnlib.io import load_npz
 
+from . import helpers
 from .test_datasets import cifar_archive, isolated, md5, serve, serve_cifar, server, tiny_mnist  # noqa: F401
 
 BOUND = 20  # seconds: far above the 1 s deadline, far below a hang
 
 
 def bounded(call, limit=BOUND):
-    """Run ``call()`` in a thread; fail (instead of hanging) if it is not done after ``limit`` s."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = call()
-        except BaseException as err:  # handed to the test
-            outcome["error"] = err
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(limit)
-    assert not thread.is_alive(), f"still running after {limit} s: the download is unbounded"
-    return outcome
+    """:func:`tests.helpers.bounded` for downloads."""
+    return helpers.bounded(call, limit, "the download")
 
 
 class _Faulty(http.server.BaseHTTPRequestHandler):

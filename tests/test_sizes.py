@@ -3,7 +3,6 @@
 import re
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 
 from cnnlib import conv_output_size
 from cnnlib.sizes import check_window_args, pair, size_report, suggest
+from tests.helpers import bounded
 
 
 # --- the book's examples ------------------------------------------------------------
@@ -316,21 +316,10 @@ def test_suggestions_with_dilation_and_pairs_really_divide(seed):
 # --- huge numbers answer at once ------------------------------------------------------------
 
 def answers_quickly(call, limit=1.0):
-    """Run ``call()`` in a thread and return its result; fail if it takes more than ``limit`` s
-    (a generous bound that only catches a hang: these answer in milliseconds)."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = call()
-        except BaseException as err:  # handed to the test
-            outcome["error"] = err
-
-    thread = threading.Thread(target=run, daemon=True)
+    """``(call(), seconds)``; fail if it takes more than ``limit`` s (a generous bound that only
+    catches a hang: these answer in milliseconds)."""
     start = time.perf_counter()
-    thread.start()
-    thread.join(limit)
-    assert not thread.is_alive(), f"still running after {limit} s: the suggestion search is unbounded"
+    outcome = bounded(call, limit, "the suggestion search")
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"], time.perf_counter() - start
