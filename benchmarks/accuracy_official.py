@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlib.course.report import spread
 from cnnlib.data import load_mnist
 from cnnlib.data.formats import read_idx
 from cnnlib.data.cache import data_dir
@@ -68,8 +69,8 @@ def main():
         results.append(acc[-1])
         print(f"seed {seed}: test accuracy {acc[-1]:.4f} (best epoch {int(np.argmax(acc)) + 1}: {max(acc):.4f}), "
               f"{time.perf_counter() - start:.0f} s")
-    spread = f", mean {np.mean(results):.4f} ± {np.std(results, ddof=1):.4f} (standard deviation)" if len(results) > 1 else ""
-    print(f"median over {len(results)} seed(s): {np.median(results):.4f}{spread}")
+    across = f", mean {'{:.4f} ± {:.4f}'.format(*spread(results))} (standard deviation)" if len(results) > 1 else ""
+    print(f"median over {len(results)} seed(s): {np.median(results):.4f}{across}")
 
 
 if __name__ == "__main__":

@@ -112,7 +112,8 @@ def check_layer(layer, x, rng=None, train=True, h=1e-5):
 
         if not np.array_equal(f(), out, equal_nan=True):
             raise ValueError(f"{type(layer).__name__}'s forward gives different outputs for the same input "
-                             "(random, like Dropout in training): check it with train=False or a ratio of 0")
+                             "(random, like Dropout in training): there is no gradient to compare; check it "
+                             "without the randomness, e.g. Dropout(0.0)")
         dx = layer.backward(dout)
         errors = {"x": rel_error(dx, numerical_gradient_array(f, x, dout, h))}
         for name, param in layer.params.items():

@@ -12,6 +12,8 @@ Three rules, by the standard deviation of the normal distribution they draw from
 ``fan_in`` is what one output sums over: C*FH*FW for a filter, D for an affine layer.
 """
 
+import operator
+
 import numpy as np
 
 from .im2col import check_workspace
@@ -20,16 +22,16 @@ __all__ = ["init_std", "init_weights", "positive_ints"]
 
 
 def positive_ints(name, values, layout=None, length=None):
-    """``values`` as a tuple if it is a whole number >= 1, or a sequence of them (of ``length``
-    entries, if given), else a ValueError naming ``name`` and the numbers."""
-    one = not isinstance(values, (tuple, list, np.ndarray))
+    """``values`` as a tuple of Python ints if it is a whole number >= 1, or a sequence of them
+    (of ``length`` entries, if given), else a ValueError naming ``name`` and the numbers."""
+    one = np.ndim(values) == 0
     values = (values,) if one else tuple(values)
-    bad = [v for v in values if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1]
-    if bad or not values or (length is not None and len(values) != length):
+    whole = values and all(not isinstance(v, (bool, np.bool_)) and hasattr(v, "__index__") for v in values)
+    if not whole or min(map(operator.index, values)) < 1 or (length is not None and len(values) != length):
         what = "a whole number" if one else f"{length} whole numbers" if length else "one or more whole numbers"
         raise ValueError(f"{name} must be {what} >= 1{' ' + layout if layout else ''}, got {name} = "
                          f"{values[0] if one else values!r}")
-    return values
+    return tuple(map(operator.index, values))
 
 
 def init_std(weight_init_std, fan_in):
@@ -58,7 +60,7 @@ def init_weights(shape, weight_init_std="he", rng=None, dtype=np.float32, fan_in
         fan_in: what one output sums over; default ``prod(shape[1:])`` for filters and
             ``shape[0]`` for an affine layer's (D, M).
     """
-    shape = positive_ints("the weights' shape", shape, length=len(tuple(shape)))
+    shape = positive_ints("the weights' shape", shape)
     if fan_in is None:
         fan_in = int(np.prod(shape[1:])) if len(shape) == 4 else shape[0]
     dtype = np.dtype(dtype)

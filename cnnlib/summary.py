@@ -77,6 +77,15 @@ def _kib(nbytes):
     return f"{nbytes / 1024:,.1f} KiB"
 
 
+def _batch_hint(layer, shape):
+    """A hint if ``shape`` is a batch's, (N, C, H, W), given where one sample's is expected."""
+    try:
+        layer.output_shape(shape[1:])
+    except (ValueError, TypeError):
+        return ""
+    return f"; input_shape is one sample's shape, without the batch axis: {shape[1:]}"
+
+
 def summary(model, input_shape):
     """Per-layer output shapes, parameters, multiply-adds and activation memory.
 
@@ -88,7 +97,7 @@ def summary(model, input_shape):
         :class:`Summary`. Activation memory is the size of each layer's output for one
         sample in the model's dtype (what the forward pass must keep for backward).
     """
-    shape = positive_ints("input_shape", input_shape, "(one sample's shape, e.g. (1, 28, 28))")
+    input_shape = shape = positive_ints("input_shape", input_shape, "(one sample's shape, e.g. (1, 28, 28))")
     itemsize = np.dtype(getattr(model, "dtype", np.float32)).itemsize
     rows = []
     counts = {}
@@ -97,13 +106,13 @@ def summary(model, input_shape):
         counts[kind] = counts.get(kind, 0) + 1
         try:
             out = layer.output_shape(shape)
-        except (ValueError, TypeError) as err:  # e.g. a batch's shape (N, C, H, W) given for one sample's
-            raise ValueError(f"{kind}{counts[kind]} cannot take the shape {shape}: {err}; input_shape is one "
-                             f"sample's shape, without the batch axis, e.g. (1, 28, 28)") from err
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{kind}{counts[kind]} cannot take the shape {shape}: {err}"
+                             + (_batch_hint(layer, shape) if not rows else "")) from err
         # a block keeps its inner layers' outputs too, and says how many values that is
         values = layer.activation_values(shape) if hasattr(layer, "activation_values") else int(np.prod(out))
         # a layer with fixed zeros among its weights (SparseConvolution) counts only the trainable ones
         params = layer.param_count() if hasattr(layer, "param_count") else sum(p.size for p in layer.params.values())
         rows.append(LayerSummary(f"{kind}{counts[kind]}", tuple(out), params, layer.macs(shape), values * itemsize))
         shape = out
-    return Summary(tuple(input_shape), tuple(rows))
+    return Summary(input_shape, tuple(rows))

@@ -194,3 +194,16 @@ def test_a_weights_file_that_is_not_an_npz_says_what_it_is(tmp_path):
         net.load_params(tmp_path / "w.npy")                           # 'not a valid pickle: unpickling stack underflow'
     with pytest.raises(ValueError, match=r"empty.npz is an empty file, not a weights file"):
         net.load_params(tmp_path / "empty.npz")
+
+
+def test_the_checks_take_numpy_numbers_and_hint_only_where_it_helps():
+    from cnnlib import summary
+    from cnnlib.data import center_crop, sample_image
+    net = SimpleConvNet(hidden_size=np.array(100), conv_param={"filter_num": np.int64(30)})   # 0-d array, NumPy int
+    assert net.params["W2"].shape == (4320, 100)
+    assert str(summary(net, np.array([1, 28, 28]))).splitlines()[2].split() == ["input", "(1,", "28,", "28)"]
+    with pytest.raises(ValueError, match=r"expect C = 1$"):                  # no batch-axis hint: not a batch
+        summary(net, (3, 28, 28))
+    assert center_crop(sample_image("china", gray=True), np.array([8, 6])).shape == (8, 6)   # refused for a while
+    with pytest.raises(ValueError, match=r"there is no gradient to compare; check it without the randomness"):
+        check_layer(Dropout(0.5, rng=0), np.ones((4, 3)))

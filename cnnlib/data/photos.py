@@ -15,7 +15,7 @@ SAMPLE_IMAGES = ("china", "flower")
 
 def _size_pair(size):
     """``size`` (an int s for (s, s), or an (h, w) pair of ints, each >= 1) as (h, w)."""
-    values = tuple(size) if isinstance(size, (tuple, list)) else (size, size)
+    values = tuple(size) if isinstance(size, (tuple, list)) or np.ndim(size) == 1 else (size, size)
     if len(values) != 2 or any(isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) for v in values):
         raise TypeError(f"size must be None, an int or an (h, w) pair of ints, got size={size!r} ({type(size).__name__})")
     if min(values) < 1:

@@ -24,7 +24,7 @@ class _Builder:
     """Creates layers one after the other, tracking the shape of one sample."""
 
     def __init__(self, input_dim, rng, dtype, weight_init_std):
-        self.shape = tuple(positive_ints("input_dim", input_dim, "(C, H, W)", length=3))
+        self.shape = positive_ints("input_dim", input_dim, "(C, H, W)", length=3)
         self.rng = np.random.default_rng(rng)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
