@@ -121,19 +121,6 @@ def _fresh_paths(paths):
             return fresh
 
 
-def _save(key, save, paths, force, attempts=3):
-    """``save(path, overwrite=force)`` for ``paths[key]``; if that name was taken meanwhile (and
-    no ``--force``), under a fresh one (``paths`` is updated): a finished training is never lost."""
-    for attempt in range(attempts):
-        try:
-            return save(paths[key], overwrite=force)
-        except FileExistsError:
-            if force or attempt == attempts - 1:
-                raise
-            fresh, keys = _fresh_paths(paths), list(paths)
-            paths.update({k: fresh[k] for k in keys[keys.index(key):]})  # this file and those not written yet
-
-
 def _epoch_list(text, epochs):
     """``--snapshot-epochs``: comma-separated epochs, each in 0..epochs."""
     try:
@@ -205,14 +192,14 @@ def run(args, argv=None, written=None):
     planned = dict(paths)
     if not args.force:  # checked before training, but a file may have appeared since: keep both
         paths = _fresh_paths(paths)
-    written.append(_save("weights", network.save_params, paths, args.force))
+    # (a file that appears in the milliseconds between here and its save is refused, as io refuses any)
+    written.append(network.save_params(paths["weights"], overwrite=args.force))
     record = {"command": "cnnlib-train " + shlex.join(sys.argv[1:] if argv is None else argv),
               "model": args.model, "data": str(data.info), "seconds": seconds,
               "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, **history}
-    written.append(_save("history", lambda p, overwrite: save_text(p, json.dumps(record, indent=1), overwrite),
-                         paths, args.force))
+    written.append(save_text(paths["history"], json.dumps(record, indent=1), overwrite=args.force))
     if snapshot_epochs:
-        written.append(_save("snapshots", trainer.save_snapshots, paths, args.force))
+        written.append(trainer.save_snapshots(paths["snapshots"], overwrite=args.force))
     if paths != planned:
         taken = [str(p) for p in planned.values() if os.path.lexists(p) and p not in written]
         print(f"warning: {', '.join(taken)} appeared during training and {'is' if len(taken) == 1 else 'are'} kept "
