@@ -14,8 +14,8 @@ def softmax(x):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _labels(t, N, K):
-    """Integer labels (N,) from integer labels (N,) or (N, 1), or one-hot labels (N, K)."""
+def _labels(t, N, K, name="t"):
+    """Integer labels (N,) from integer labels (N,) or (N, 1), or one-hot labels (N, K); errors call them ``name``."""
     if N == 0:
         raise ValueError("an empty batch (N = 0) has no mean loss or accuracy: pass at least one sample")
     t = np.asarray(t)
@@ -26,7 +26,7 @@ def _labels(t, N, K):
         bad = np.flatnonzero((ones != 1) | (ones + zeros != K))
         if bad.size:
             i = int(bad[0])
-            raise ValueError(f"t of shape (N, K) = ({N}, {K}) must be one-hot (one 1 per row, the rest 0), but "
+            raise ValueError(f"{name} of shape (N, K) = ({N}, {K}) must be one-hot (one 1 per row, the rest 0), but "
                              f"{bad.size} of its {N} rows are not, e.g. row {i} = {t[i].tolist()[:10]} (sum {t[i].sum()}); "
                              f"soft targets and all-zero rows are not supported: pass integer labels (N,)")
         return t.argmax(axis=1)
@@ -34,11 +34,11 @@ def _labels(t, N, K):
         t = t[:, 0]  # a column of labels, as the book's gradient_check.py passes
     if t.ndim == 1 and t.shape[0] == N:
         if not np.issubdtype(t.dtype, np.integer):
-            raise TypeError(f"t must hold integer class labels, got dtype {t.dtype}")
+            raise TypeError(f"{name} must hold integer class labels, got dtype {t.dtype}")
         if t.size and (t.min() < 0 or t.max() >= K):
-            raise ValueError(f"t holds labels in [{t.min()}, {t.max()}], but there are only K = {K} classes (0..{K - 1})")
+            raise ValueError(f"{name} holds labels in [{t.min()}, {t.max()}], but there are only K = {K} classes (0..{K - 1})")
         return t
-    raise ValueError(f"t must be integer labels of shape (N,) = ({N},) or (N, 1), or one-hot of shape "
+    raise ValueError(f"{name} must be integer labels of shape (N,) = ({N},) or (N, 1), or one-hot of shape "
                      f"(N, K) = ({N}, {K}), got shape {t.shape}")
 
 

@@ -61,10 +61,7 @@ def _check_fit(network, x_train, t_train, x_test, t_test):
     except (TypeError, ValueError) as err:
         raise ValueError(f"x_train (images of shape {x_train.shape[1:]}) does not fit the network: {err}") from None
     for name, t in (("t_train", t_train), ("t_test", t_test)):
-        try:
-            _labels(t, len(t), K)
-        except (TypeError, ValueError) as err:
-            raise type(err)(name + str(err)[1:] if str(err).startswith("t ") else f"{name}: {err}") from None
+        _labels(t, len(t), K, name)   # checked as the loss checks them
 
 
 def _make_optimizer(optimizer, lr):
