@@ -23,7 +23,7 @@ import numpy as np
 from .gradcheck import numerical_gradient as _numerical_gradient
 from .io import MODEL_KEY, check_description, load_arrays, model_description, save_npz
 from .layers import Pooling, Relu, SoftmaxWithLoss
-from .layers.base import check_ndim, check_number
+from .layers.base import check_number, check_real
 from .layers.loss import _labels
 from .layers.container import Layers, book_names
 
@@ -68,7 +68,7 @@ class _Params(MutableMapping):
         if value is target:  # params[key] -= step: already updated in place
             return
         value = np.asarray(value)
-        check_ndim(value, (value.ndim,), f"params[{key!r}]")   # real numbers
+        check_real(value, f"params[{key!r}]")
         if value.shape != target.shape:
             raise ValueError(f"params[{key!r}] must have shape {target.shape}, got {value.shape}")
         target[...] = value  # into the layer's array, in the network's dtype
@@ -147,7 +147,7 @@ class Sequential:
     def predict(self, x, train=False):
         """Scores before softmax, shape (N, K), for inputs x (N, ...) cast to the network's dtype."""
         x = np.asarray(x)
-        check_ndim(x, (x.ndim,), "x")   # real numbers: a complex x would lose its imaginary part with a warning
+        check_real(x)
         x = x.astype(self.dtype, copy=False)
         owned = False  # x is a new array from the layer before, kept by nobody: ReLU may overwrite it
         for layer in run_order(self.layers):

@@ -127,12 +127,18 @@ def check_ndim(x, ndims, name="x", layout=None):
     """Raise a ValueError unless ``x`` is an ndarray of real numbers with one of ``ndims`` dimensions."""
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array, got {type(x).__name__}")
-    if x.dtype.kind not in "biuf":  # complex numbers would flow through silently, objects fail deep inside
-        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
+    check_real(x, name)
     if x.ndim not in ndims:
         want = " or ".join(str(n) for n in ndims)
         extra = f" {layout}" if layout else ""
         raise ValueError(f"{name} must have {want} dimensions{extra}, got shape {x.shape}")
+
+
+def check_real(x, name="x"):
+    """A TypeError unless the array ``x`` holds real numbers: complex numbers would flow through
+    the layers silently (or lose their imaginary part with a warning), objects fail deep inside."""
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
 
 
 def check_float_array(a, ndims, name, layout):

@@ -1,9 +1,11 @@
 """Fully-connected pieces: Affine, Flatten, Dropout."""
 
+import math
+
 import numpy as np
 
 from ..im2col import check_workspace
-from .base import Layer, SameShape, as_float, check_float_array, check_ndim, check_number
+from .base import Layer, SameShape, as_float, check_float_array, check_number, check_real
 
 __all__ = ["Affine", "Flatten", "Dropout"]
 
@@ -44,12 +46,12 @@ class Affine(Layer):
     def forward(self, x, train=True):
         if not isinstance(x, np.ndarray) or x.ndim < 2:
             raise ValueError(f"x must be an array of shape (N, D) or (N, C, H, W), got shape {np.shape(x)}")
-        check_ndim(x, (x.ndim,), "x")  # real numbers
+        check_real(x)
         N = x.shape[0]
         (M,) = self.output_shape(x.shape[1:])  # clear error if the feature count is wrong
         check_workspace(N * M * np.result_type(x, self.params["W"]).itemsize, f"Affine's output ({N}, {M})",
                         f"pass fewer samples at a time (N = {N})")
-        x2 = x.reshape(N, int(np.prod(x.shape[1:])))   # (not -1: an empty batch, N = 0, has no -1 to infer)
+        x2 = x.reshape(N, math.prod(x.shape[1:]))   # (not -1: an empty batch, N = 0, has no -1 to infer)
         out = x2 @ self.params["W"] + self.params["b"]
         return self._keep(out, x2=x2, x_shape=x.shape) if train else out
 
@@ -66,7 +68,7 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
     def forward(self, x, train=True):
-        out = x.reshape(x.shape[0], int(np.prod(x.shape[1:])))   # (N = 0 too)
+        out = x.reshape(x.shape[0], math.prod(x.shape[1:]))   # (N = 0 too)
         return self._keep(out, x_shape=x.shape) if train else out
 
     def backward(self, dout):
